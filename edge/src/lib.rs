@@ -1,0 +1,126 @@
+//! hooklake's edge core: what to do with one GitHub webhook delivery.
+//!
+//! [`decide`] takes a request (method, headers, body), the active webhook
+//! secrets and the current time, and returns one [`Decision`]. It does no I/O
+//! and reads no clock, so the same code runs natively (`hooklake serve`,
+//! tests, benchmarks) and as wasm32 in the Cloudflare Worker.
+//!
+//! The order of checks is a security property: nothing about the body is
+//! parsed, and no header other than the signature is trusted, until the
+//! HMAC-SHA256 signature has been verified in constant time. Unauthenticated
+//! callers only ever learn 401, 405 or 413.
+//!
+//! ```
+//! use hooklake_edge::{decide, Decision, Request, WebhookSecrets};
+//! let secrets = WebhookSecrets::new(["It's a Secret to Everybody"]);
+//! let body = br#"{"zen":"Keep it logically awesome.","hook_id":1}"#;
+//! let signature = hooklake_edge::signature::sign(b"It's a Secret to Everybody", body);
+//! let headers = [
+//!     ("Content-Type", "application/json"),
+//!     ("X-GitHub-Event", "ping"),
+//!     ("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+//!     ("X-Hub-Signature-256", signature.as_str()),
+//! ];
+//! let decision = decide(&Request::new("POST", &headers, body), &secrets, chrono::Utc::now());
+//! assert!(matches!(decision, Decision::Pong));
+//! assert_eq!(decision.status(), 200);
+//! ```
+
+pub mod content;
+pub mod decision;
+pub mod headers;
+pub mod signature;
+
+use chrono::{DateTime, Utc};
+use hooklake_schema::envelope::Envelope;
+use hooklake_schema::payload::{ExtractError, PullRequestEvent};
+
+pub use decision::{Decision, IgnoreReason, Rejection};
+pub use headers::HeaderLookup;
+pub use signature::WebhookSecrets;
+
+/// GitHub caps webhook payloads at 25 MB; anything larger is not from GitHub.
+pub const MAX_BODY_BYTES: usize = 25 * 1024 * 1024;
+
+/// One incoming HTTP request, as the edge core sees it.
+pub struct Request<'a> {
+    pub method: &'a str,
+    pub headers: &'a dyn HeaderLookup,
+    pub body: &'a [u8],
+}
+
+impl<'a> Request<'a> {
+    pub fn new(method: &'a str, headers: &'a dyn HeaderLookup, body: &'a [u8]) -> Self {
+        Request {
+            method,
+            headers,
+            body,
+        }
+    }
+}
+
+/// Decides what to do with one delivery. See the crate docs for the order of
+/// checks; [`Decision::status`] gives the HTTP status to answer with.
+pub fn decide(request: &Request<'_>, secrets: &WebhookSecrets, now: DateTime<Utc>) -> Decision {
+    match decide_inner(request, secrets, now) {
+        Ok(decision) => decision,
+        Err(rejection) => Decision::Rejected(rejection),
+    }
+}
+
+fn decide_inner(
+    request: &Request<'_>,
+    secrets: &WebhookSecrets,
+    now: DateTime<Utc>,
+) -> Result<Decision, Rejection> {
+    if !request.method.eq_ignore_ascii_case("POST") {
+        return Err(Rejection::MethodNotAllowed);
+    }
+    if request.body.len() > MAX_BODY_BYTES {
+        return Err(Rejection::PayloadTooLarge);
+    }
+    signature::verify(request.headers, request.body, secrets)?;
+
+    // Authenticated from here on.
+    let payload = content::decode(request.headers, request.body)?;
+    let github = headers::GitHubHeaders::read(request.headers)?;
+
+    match github.event {
+        "ping" => {
+            serde_json::from_str::<serde::de::IgnoredAny>(&payload)
+                .map_err(|_| Rejection::InvalidJson)?;
+            Ok(Decision::Pong)
+        }
+        "pull_request" => {
+            let event = PullRequestEvent::parse(&payload).map_err(|err| match err {
+                ExtractError::Malformed(e) if e.is_syntax() || e.is_eof() => Rejection::InvalidJson,
+                _ => Rejection::MalformedPayload,
+            })?;
+            match event.merged() {
+                Ok(_) => {}
+                Err(ExtractError::NotMerged { .. }) => {
+                    return Ok(Decision::Ignored(if event.action.as_str() == "closed" {
+                        IgnoreReason::ClosedWithoutMerge
+                    } else {
+                        IgnoreReason::ActionNotClosed
+                    }))
+                }
+                Err(ExtractError::MissingField(_)) | Err(ExtractError::Malformed(_)) => {
+                    return Err(Rejection::IncompletePullRequest)
+                }
+            }
+            Ok(Decision::Accept(Envelope::inline(
+                github.delivery_id,
+                github.event,
+                github.hook_id,
+                now,
+                payload.into_owned(),
+            )))
+        }
+        _ => {
+            serde_json::from_str::<serde::de::IgnoredAny>(&payload)
+                .map_err(|_| Rejection::InvalidJson)?;
+            Ok(Decision::Ignored(IgnoreReason::EventNotPullRequest))
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Shared helpers for hooklake's cross-crate tests and benchmarks: the
+//! octokit fixtures, merged variants derived from them, and signed requests
+//! built exactly as GitHub builds them.
+
+pub mod fixtures;
+pub mod github;
