@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # hooklake's whole test suite. Installs what it needs first, so it works on a
-# fresh machine: the wasm32 toolchain for the edge (scripts/setup-wasm.sh).
+# fresh machine: the wasm32 toolchain for the edge (scripts/setup-wasm.sh)
+# and the independent Parquet readers, DuckDB and pyarrow (scripts/setup-python.sh).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -9,6 +10,10 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "wasm32 toolchain"
 WASM_BIN="$(bash scripts/setup-wasm.sh)"
+
+step "independent readers (DuckDB, pyarrow)"
+HOOKLAKE_PYTHON="$(bash scripts/setup-python.sh)"
+export HOOKLAKE_PYTHON
 
 step "edge core builds for wasm32-unknown-unknown"
 # Own target dir: native and wasm builds must never invalidate each other.

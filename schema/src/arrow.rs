@@ -43,16 +43,16 @@ fn renamed_fields() -> Fields {
 
 fn changed_files_fields() -> Fields {
     Fields::from(vec![
-        Field::new("added", string_list(), false),
-        Field::new("removed", string_list(), false),
-        Field::new("modified", string_list(), false),
+        Field::new("added", string_list(), true),
+        Field::new("removed", string_list(), true),
+        Field::new("modified", string_list(), true),
         Field::new(
             "renamed",
             DataType::List(Arc::new(Field::new_list_field(
                 DataType::Struct(renamed_fields()),
                 true,
             ))),
-            false,
+            true,
         ),
     ])
 }
@@ -145,6 +145,9 @@ impl ChangedFilesBuilder {
     fn append(&mut self, files: Option<&ChangedFiles>) {
         let empty = ChangedFiles::default();
         let files_or_empty = files.unwrap_or(&empty);
+        // A null struct gets null children too: some readers (DataFusion's
+        // field access) read a child without the parent's validity.
+        let valid = files.is_some();
         for (builder, paths) in [
             (&mut self.added, &files_or_empty.added),
             (&mut self.removed, &files_or_empty.removed),
@@ -153,7 +156,7 @@ impl ChangedFilesBuilder {
             for path in paths {
                 builder.values().append_value(path);
             }
-            builder.append(true);
+            builder.append(valid);
         }
         for renamed in &files_or_empty.renamed {
             let entry = self.renamed.values();
@@ -167,8 +170,8 @@ impl ChangedFilesBuilder {
                 .append_value(&renamed.filename);
             entry.append(true);
         }
-        self.renamed.append(true);
-        self.validity.push(files.is_some());
+        self.renamed.append(valid);
+        self.validity.push(valid);
     }
 
     fn finish(mut self) -> Result<ArrayRef, ArrowError> {
@@ -350,6 +353,7 @@ mod tests {
             .downcast_ref::<StructArray>()
             .unwrap();
         assert!(changed.is_null(0));
+        assert!(changed.column_by_name("added").unwrap().is_null(0));
         assert!(changed.is_valid(1));
         let modified = changed
             .column_by_name("modified")

@@ -1,0 +1,123 @@
+//! `hooklake import`: files of queue messages (one envelope per line) into the lake.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use hooklake_ingest::local::LocalLake;
+use hooklake_ingest::plan::{batch_id, plan_files};
+use hooklake_ingest::policy::FlushPolicy;
+use hooklake_ingest::rows::row_from_line;
+use hooklake_schema::row::PullRequestRow;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// A line that could not be imported.
+#[derive(Debug, Clone)]
+pub struct LineError {
+    pub file: PathBuf,
+    pub line: usize,
+    pub error: String,
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file.display(), self.line, self.error)
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Default)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub files_written: usize,
+    pub failed: Vec<LineError>,
+}
+
+struct Pending {
+    rows: Vec<PullRequestRow>,
+    bytes: usize,
+}
+
+fn flush(lake: &LocalLake, pending: &mut Pending, report: &mut ImportReport) -> anyhow::Result<()> {
+    if pending.rows.is_empty() {
+        return Ok(());
+    }
+    let rows = std::mem::take(&mut pending.rows);
+    pending.bytes = 0;
+    // Keys derive from the delivery ids, so importing the same file again
+    // overwrites the same files instead of duplicating rows.
+    let id = batch_id(rows.iter().map(|r| r.delivery_id.as_str()));
+    let count = rows.len();
+    for file in plan_files(&id, rows)? {
+        lake.put(&file.key, &file.bytes)?;
+        report.files_written += 1;
+    }
+    report.rows += count;
+    Ok(())
+}
+
+/// Imports every line of every file (`-` is standard input). Lines that are
+/// not valid envelopes of merged pull requests are reported with their
+/// number; the rest are imported.
+pub fn import(
+    lake: &LocalLake,
+    files: &[PathBuf],
+    policy: FlushPolicy,
+) -> anyhow::Result<ImportReport> {
+    let total: u64 = files
+        .iter()
+        .filter(|f| f.as_os_str() != "-")
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let progress = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    progress.set_style(
+        ProgressStyle::with_template("{spinner} importing {msg} {wide_bar} {bytes}/{total_bytes} ({binary_bytes_per_sec}, {eta})")
+            .expect("valid progress template"),
+    );
+    let mut report = ImportReport::default();
+    let mut pending = Pending {
+        rows: Vec::new(),
+        bytes: 0,
+    };
+    for path in files {
+        progress.set_message(path.display().to_string());
+        let reader: Box<dyn Read> = if path.as_os_str() == "-" {
+            Box::new(std::io::stdin())
+        } else {
+            Box::new(File::open(path).with_context(|| format!("cannot open {}", path.display()))?)
+        };
+        let reader = BufReader::with_capacity(1 << 20, progress.wrap_read(reader));
+        for (index, line) in reader.lines().enumerate() {
+            let line = line.with_context(|| format!("cannot read {}", display(path)))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            match row_from_line(&line) {
+                Ok(row) => {
+                    pending.bytes += row.payload.len();
+                    pending.rows.push(row);
+                    if pending.rows.len() >= policy.max_rows || pending.bytes >= policy.max_bytes {
+                        flush(lake, &mut pending, &mut report)?;
+                    }
+                }
+                Err(err) => report.failed.push(LineError {
+                    file: path.clone(),
+                    line: index + 1,
+                    error: err.to_string(),
+                }),
+            }
+        }
+    }
+    flush(lake, &mut pending, &mut report)?;
+    progress.finish_and_clear();
+    Ok(report)
+}
+
+fn display(path: &Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard input".into()
+    } else {
+        path.display().to_string()
+    }
+}

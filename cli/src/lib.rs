@@ -1,0 +1,11 @@
+//! hooklake on one machine: `serve` (webhook endpoint → durable queue →
+//! Parquet lake), `query` (SQL over the lake), `import`, `send`, `ddl`, `demo`.
+//!
+//! The binary (`src/main.rs`) is a thin clap layer over these modules.
+
+pub mod config;
+pub mod demo;
+pub mod import;
+pub mod query;
+pub mod send;
+pub mod serve;

@@ -1,0 +1,258 @@
+//! The `hooklake` command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use hooklake::query::OutputFormat;
+use hooklake::serve::{ServeConfig, Server};
+use hooklake::{config, demo, import, query, send};
+use hooklake_ingest::local::LocalLake;
+use hooklake_ingest::policy::FlushPolicy;
+
+/// A permanent, queryable log of merged GitHub pull requests.
+///
+/// Locally: `hooklake serve` receives GitHub webhooks, keeps every merged pull
+/// request in a Parquet lake on disk, and `hooklake query` runs SQL over it.
+/// Try it all at once with `hooklake demo`.
+#[derive(Parser)]
+#[command(name = "hooklake", version, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// Log format on standard error.
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Receive GitHub webhooks and keep merged pull requests in a local Parquet lake.
+    ///
+    /// Any path accepts webhooks; GET /healthz reports health. The secret comes from
+    /// HOOKLAKE_WEBHOOK_SECRET (and HOOKLAKE_WEBHOOK_SECRET_PREVIOUS during a rotation).
+    /// Deliveries are answered 2xx only once stored in the on-disk queue; SIGINT or
+    /// SIGTERM stops accepting, flushes the queue to the lake and exits.
+    Serve(ServeArgs),
+    /// Run SQL over the lake; the table is github_webhooks_table.
+    ///
+    /// Example: hooklake query "SELECT repository, changed_files.added, changed_files.removed,
+    /// changed_files.modified FROM github_webhooks_table LIMIT 10;"
+    Query(QueryArgs),
+    /// Print Athena's CREATE EXTERNAL TABLE statement for the lake.
+    Ddl(DdlArgs),
+    /// Ingest files of queue messages (one envelope per line, e.g. a dead-letter dump).
+    ///
+    /// Lines that cannot be ingested are reported with their number and the rest are
+    /// imported; the exit status is then 1. Importing the same file again does not
+    /// duplicate rows.
+    Import(ImportArgs),
+    /// Sign a payload with HOOKLAKE_WEBHOOK_SECRET and POST it exactly as GitHub does.
+    Send(SendArgs),
+    /// Run the whole pipeline on a temporary lake with bundled sample deliveries.
+    Demo,
+}
+
+#[derive(Args)]
+struct LakeArg {
+    /// The lake directory (the table's root).
+    #[arg(long, env = "HOOKLAKE_LAKE", default_value = "lake")]
+    lake: PathBuf,
+}
+
+#[derive(Args)]
+struct FlushArgs {
+    /// Flush a batch to the lake once this many deliveries wait.
+    #[arg(long, default_value_t = FlushPolicy::default().max_rows)]
+    max_rows: usize,
+    /// ... or once their payloads reach this many bytes.
+    #[arg(long, default_value_t = FlushPolicy::default().max_bytes)]
+    max_bytes: usize,
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    lake: LakeArg,
+    /// The durable queue file [default: LAKE/_hooklake/queue.sqlite3].
+    #[arg(long)]
+    queue: Option<PathBuf>,
+    #[command(flatten)]
+    flush: FlushArgs,
+    /// ... or once the oldest has waited this long (e.g. 60s, 500ms, 5m).
+    #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
+    max_age: Duration,
+}
+
+#[derive(Args)]
+struct QueryArgs {
+    /// The SQL statement.
+    sql: String,
+    #[command(flatten)]
+    lake: LakeArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: OutputFormat,
+}
+
+#[derive(Args)]
+struct DdlArgs {
+    /// The table's S3 location.
+    #[arg(long, default_value = hooklake_schema::catalog::PLACEHOLDER_LOCATION)]
+    location: String,
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// Files of envelopes, one per line; `-` reads standard input.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    lake: LakeArg,
+    #[command(flatten)]
+    flush: FlushArgs,
+}
+
+#[derive(Args)]
+struct SendArgs {
+    /// Where to post, e.g. http://127.0.0.1:8787/ or the Worker's URL.
+    #[arg(long)]
+    url: String,
+    /// The X-GitHub-Event header.
+    #[arg(long, default_value = "pull_request")]
+    event: String,
+    /// Send as application/x-www-form-urlencoded (payload=...) instead of JSON.
+    #[arg(long)]
+    form: bool,
+    /// The JSON payload file; `-` reads standard input.
+    file: PathBuf,
+}
+
+fn init_logs(format: LogFormat, default_level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn read_input(path: &PathBuf) -> anyhow::Result<String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+    }
+}
+
+fn policy(flush: &FlushArgs, max_age: Duration) -> FlushPolicy {
+    FlushPolicy {
+        max_rows: flush.max_rows.max(1),
+        max_bytes: flush.max_bytes.max(1),
+        max_age,
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => {
+            let server = Server::start(ServeConfig {
+                listen: args.listen,
+                lake: args.lake.lake,
+                queue: args.queue,
+                secrets: config::webhook_secrets()?,
+                policy: policy(&args.flush, args.max_age),
+            })
+            .await?;
+            hooklake::serve::shutdown_signal().await;
+            tracing::info!("stopping: no new deliveries; flushing the queue to the lake");
+            server.shutdown().await?;
+        }
+        Command::Query(args) => {
+            let ctx = query::lake_session(&args.lake.lake).await?;
+            let batches = query::run(&ctx, &args.sql).await?;
+            print!("{}", query::render(&batches, args.format)?);
+        }
+        Command::Ddl(args) => print!("{}", hooklake_schema::catalog::athena_ddl(&args.location)),
+        Command::Import(args) => {
+            let lake = LocalLake::open(&args.lake.lake).with_context(|| {
+                format!(
+                    "cannot use lake directory {}; choose a writable one with --lake DIR",
+                    args.lake.lake.display()
+                )
+            })?;
+            let policy = policy(&args.flush, Duration::MAX);
+            let files = args.files.clone();
+            let report = tokio::task::spawn_blocking(move || import::import(&lake, &files, policy))
+                .await??;
+            for failure in &report.failed {
+                eprintln!("error: {failure}");
+            }
+            eprintln!(
+                "imported {} row(s) into {} file(s) in {}; {} line(s) failed",
+                report.rows,
+                report.files_written,
+                args.lake.lake.display(),
+                report.failed.len()
+            );
+            if !report.failed.is_empty() {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Send(args) => {
+            let secret = config::signing_secret()?;
+            let payload = read_input(&args.file)?;
+            serde_json::from_str::<serde::de::IgnoredAny>(&payload).with_context(|| {
+                format!(
+                    "{} is not JSON; send takes a webhook payload",
+                    args.file.display()
+                )
+            })?;
+            let delivery = send::Delivery::signed(&args.event, &payload, &secret, args.form);
+            let answer = send::post(&send::client()?, &args.url, &delivery).await?;
+            println!("{} {}", answer.status, answer.body);
+            eprintln!("delivery {} ({})", delivery.delivery_id, args.event);
+            if !(200..300).contains(&answer.status) {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Demo => demo::run().await?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The demo prints its own story; its logs would only interleave with it.
+    let default_level = if matches!(cli.command, Command::Demo) {
+        "warn"
+    } else {
+        "info"
+    };
+    init_logs(cli.log_format, default_level);
+    match run(cli).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! `hooklake serve`: the whole pipeline on one machine.
+//!
+//! HTTP endpoint (edge core) → durable on-disk queue → batcher (ingest core)
+//! → Parquet lake on disk. A 2xx is sent only once the delivery is in the
+//! queue file; the batcher moves it into the lake exactly once.
+
+pub mod batcher;
+pub mod http;
+pub mod queue;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use hooklake_edge::WebhookSecrets;
+use hooklake_ingest::local::LocalLake;
+use hooklake_ingest::policy::FlushPolicy;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use queue::DurableQueue;
+
+/// Where the queue lives when `--queue` is not given: inside the lake, under
+/// a `_`-prefixed folder that lake readers skip.
+pub fn default_queue_path(lake: &std::path::Path) -> PathBuf {
+    lake.join("_hooklake").join("queue.sqlite3")
+}
+
+/// Everything `serve` needs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    pub lake: PathBuf,
+    pub queue: Option<PathBuf>,
+    pub secrets: WebhookSecrets,
+    pub policy: FlushPolicy,
+}
+
+/// A running server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub queue: DurableQueue,
+    pub lake: LocalLake,
+    policy: FlushPolicy,
+    stop: watch::Sender<bool>,
+    http: JoinHandle<std::io::Result<()>>,
+    batcher: JoinHandle<()>,
+}
+
+impl Server {
+    /// Opens the lake and the queue, binds the listener and starts serving.
+    pub async fn start(config: ServeConfig) -> anyhow::Result<Server> {
+        anyhow::ensure!(
+            !config.secrets.is_empty(),
+            "no webhook secret: set HOOKLAKE_WEBHOOK_SECRET to the secret configured on the GitHub webhook"
+        );
+        let lake = LocalLake::open(&config.lake).with_context(|| {
+            format!(
+                "cannot use lake directory {}; choose a writable directory with --lake DIR",
+                config.lake.display()
+            )
+        })?;
+        let swept = lake.sweep_temp_files()?;
+        if swept > 0 {
+            tracing::info!(swept, "removed unfinished files left by an earlier crash");
+        }
+        let queue_path = config
+            .queue
+            .clone()
+            .unwrap_or_else(|| default_queue_path(&config.lake));
+        let queue = DurableQueue::open(&queue_path)?;
+        let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
+                "another process (perhaps another `hooklake serve`) is using it; pick another with --listen 127.0.0.1:PORT"
+            } else {
+                "check the address, or pick another with --listen ADDR:PORT"
+            };
+            anyhow::anyhow!("cannot listen on {}: {e}; {hint}", config.listen)
+        })?;
+        let addr = listener.local_addr()?;
+
+        let (stop, stopped) = watch::channel(false);
+        let state = Arc::new(http::AppState {
+            secrets: config.secrets.clone(),
+            queue: queue.clone(),
+            lake: config.lake.clone(),
+        });
+        let mut http_stop = stopped.clone();
+        let http = tokio::spawn(async move {
+            axum::serve(listener, http::router(state))
+                .with_graceful_shutdown(async move {
+                    let _ = http_stop.wait_for(|s| *s).await;
+                })
+                .await
+        });
+        let batcher = tokio::spawn(batcher::run(
+            queue.clone(),
+            lake.clone(),
+            config.policy,
+            stopped,
+        ));
+        tracing::info!(%addr, lake = %config.lake.display(), queue = %queue_path.display(), "hooklake serve is listening");
+        Ok(Server {
+            addr,
+            queue,
+            lake,
+            policy: config.policy,
+            stop,
+            http,
+            batcher,
+        })
+    }
+
+    /// Writes everything queued so far to the lake.
+    pub async fn flush(&self) -> anyhow::Result<batcher::Flushed> {
+        batcher::flush_all(&self.queue, &self.lake, self.policy).await
+    }
+
+    /// Stops accepting, finishes in-flight requests, flushes, and returns.
+    pub async fn shutdown(self) -> anyhow::Result<batcher::Flushed> {
+        let _ = self.stop.send(true);
+        self.http.await??;
+        self.batcher.await?;
+        let flushed = batcher::flush_all(&self.queue, &self.lake, self.policy).await?;
+        tracing::info!(rows = flushed.rows, "flushed on shutdown");
+        Ok(flushed)
+    }
+}
+
+/// Resolves when SIGINT or SIGTERM arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}

@@ -1,0 +1,471 @@
+//! The durable on-disk queue between the HTTP endpoint and the lake.
+//!
+//! SQLite in WAL mode with `synchronous=FULL`: an append returns only after
+//! its transaction is on disk, so a 2xx survives `kill -9` and power loss.
+//! One thread owns the connection; concurrent appends are committed together
+//! (group commit), so one fsync serves many deliveries.
+//!
+//! A flush first *claims* a batch (records its membership), then writes the
+//! lake files, then deletes the batch. A crash between those steps leaves a
+//! claimed batch that is redone first on restart with the same membership,
+//! hence the same object keys: files are overwritten, never duplicated.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use hooklake_ingest::plan::batch_id;
+use hooklake_ingest::policy::FlushPolicy;
+use rusqlite::{params, Connection, OptionalExtension};
+use tokio::sync::oneshot;
+
+/// Most appends committed in one transaction.
+const GROUP_COMMIT_MAX: usize = 1024;
+
+/// Errors of the queue, each saying what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum QueueError {
+    #[error(
+        "queue file {path} is unreadable or corrupt ({detail}).\n\
+         To recover: stop hooklake, move the file aside (mv {path} {path}.corrupt) and start again; \
+         deliveries acknowledged but not yet in the lake may be salvaged with \
+         `sqlite3 {path}.corrupt .recover`, and GitHub can redeliver recent deliveries \
+         from the webhook's Recent Deliveries page"
+    )]
+    Corrupt { path: String, detail: String },
+    #[error("cannot open queue file {path}: {detail}. Check that its directory exists and is writable, or choose another with --queue FILE")]
+    Open { path: String, detail: String },
+    #[error("queue write failed: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("queue commit failed: {0}")]
+    Commit(String),
+    #[error("the queue has shut down")]
+    Closed,
+}
+
+/// Pending work, for the flush policy and the health endpoint.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct QueueStats {
+    /// Deliveries not yet claimed by a batch.
+    pub pending: u64,
+    /// Their envelope bytes.
+    pub pending_bytes: u64,
+    /// Age of the oldest one, in milliseconds.
+    pub oldest_age_ms: u64,
+    /// Deliveries claimed by a batch that is being written.
+    pub in_flight: u64,
+    /// Envelopes that could not be ingested, kept for inspection.
+    pub dead_letters: u64,
+}
+
+/// A claimed batch: its id and its envelopes (one JSON line each).
+#[derive(Debug)]
+pub struct Batch {
+    pub id: String,
+    pub envelopes: Vec<String>,
+}
+
+type Reply<T> = oneshot::Sender<Result<T, QueueError>>;
+
+/// An append waiting for its group commit.
+struct Append {
+    delivery_id: String,
+    line: String,
+    reply: Reply<()>,
+}
+
+enum Command {
+    Append(Append),
+    Claim {
+        policy: FlushPolicy,
+        force: bool,
+        reply: Reply<Option<Batch>>,
+    },
+    Complete {
+        batch_id: String,
+        dead: Vec<(String, String)>,
+        reply: Reply<()>,
+    },
+    Stats {
+        reply: Reply<QueueStats>,
+    },
+}
+
+/// Handle to the queue thread; cheap to clone.
+#[derive(Clone)]
+pub struct DurableQueue {
+    commands: mpsc::Sender<Command>,
+    path: PathBuf,
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn open(path: &Path) -> Result<Connection, QueueError> {
+    let shown = path.display().to_string();
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| QueueError::Open {
+            path: shown.clone(),
+            detail: e.to_string(),
+        })?;
+    }
+    let conn = Connection::open(path).map_err(|e| QueueError::Open {
+        path: shown.clone(),
+        detail: e.to_string(),
+    })?;
+    let corrupt = |e: rusqlite::Error| QueueError::Corrupt {
+        path: shown.clone(),
+        detail: e.to_string(),
+    };
+    conn.busy_timeout(Duration::from_secs(5)).map_err(corrupt)?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(corrupt)?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(corrupt)?;
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(corrupt)?;
+    if check != "ok" {
+        return Err(QueueError::Corrupt {
+            path: shown,
+            detail: check,
+        });
+    }
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS queue (
+             seq INTEGER PRIMARY KEY AUTOINCREMENT,
+             delivery_id TEXT NOT NULL,
+             enqueued_at_ms INTEGER NOT NULL,
+             bytes INTEGER NOT NULL,
+             envelope TEXT NOT NULL,
+             batch_id TEXT
+         );
+         CREATE INDEX IF NOT EXISTS queue_by_batch ON queue(batch_id);
+         CREATE TABLE IF NOT EXISTS dead_letters (
+             delivery_id TEXT NOT NULL,
+             failed_at_ms INTEGER NOT NULL,
+             error TEXT NOT NULL,
+             envelope TEXT NOT NULL
+         );",
+    )
+    .map_err(corrupt)?;
+    Ok(conn)
+}
+
+impl DurableQueue {
+    /// Opens (or creates) the queue file and starts its thread.
+    pub fn open(path: impl Into<PathBuf>) -> Result<Self, QueueError> {
+        let path = path.into();
+        let conn = open(&path)?;
+        let (tx, rx) = mpsc::channel();
+        thread::Builder::new()
+            .name("hooklake-queue".into())
+            .spawn(move || run(conn, rx))
+            .map_err(|e| QueueError::Open {
+                path: path.display().to_string(),
+                detail: e.to_string(),
+            })?;
+        Ok(DurableQueue { commands: tx, path })
+    }
+
+    /// The queue file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn call<T>(&self, make: impl FnOnce(Reply<T>) -> Command) -> Result<T, QueueError> {
+        let (reply, answer) = oneshot::channel();
+        self.commands
+            .send(make(reply))
+            .map_err(|_| QueueError::Closed)?;
+        answer.await.map_err(|_| QueueError::Closed)?
+    }
+
+    /// Appends an envelope; returns once it is durable on disk.
+    pub async fn append(&self, delivery_id: &str, line: String) -> Result<(), QueueError> {
+        let delivery_id = delivery_id.to_owned();
+        self.call(|reply| {
+            Command::Append(Append {
+                delivery_id,
+                line,
+                reply,
+            })
+        })
+        .await
+    }
+
+    /// Claims the next batch: an unfinished one left by a crash first, else
+    /// pending deliveries when the policy says so (or whenever any wait, with
+    /// `force`).
+    pub async fn claim(
+        &self,
+        policy: FlushPolicy,
+        force: bool,
+    ) -> Result<Option<Batch>, QueueError> {
+        self.call(|reply| Command::Claim {
+            policy,
+            force,
+            reply,
+        })
+        .await
+    }
+
+    /// Removes a batch whose files are in the lake; `dead` lists envelopes
+    /// that could not be ingested, kept as (envelope, error).
+    pub async fn complete(
+        &self,
+        batch_id: &str,
+        dead: Vec<(String, String)>,
+    ) -> Result<(), QueueError> {
+        let batch_id = batch_id.to_owned();
+        self.call(|reply| Command::Complete {
+            batch_id,
+            dead,
+            reply,
+        })
+        .await
+    }
+
+    /// Pending work.
+    pub async fn stats(&self) -> Result<QueueStats, QueueError> {
+        self.call(|reply| Command::Stats { reply }).await
+    }
+}
+
+fn run(mut conn: Connection, commands: mpsc::Receiver<Command>) {
+    let mut deferred: Vec<Command> = Vec::new();
+    loop {
+        let first = match deferred.pop() {
+            Some(c) => c,
+            None => match commands.recv() {
+                Ok(c) => c,
+                Err(_) => return,
+            },
+        };
+        match first {
+            Command::Append(append) => {
+                let mut group = vec![append];
+                while group.len() < GROUP_COMMIT_MAX {
+                    match commands.try_recv() {
+                        Ok(Command::Append(append)) => group.push(append),
+                        Ok(other) => {
+                            deferred.push(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let result = append_group(&mut conn, &group).map_err(|e| e.to_string());
+                for append in group {
+                    let _ = append
+                        .reply
+                        .send(result.clone().map_err(QueueError::Commit));
+                }
+            }
+            Command::Claim {
+                policy,
+                force,
+                reply,
+            } => {
+                let _ = reply.send(claim(&mut conn, policy, force));
+            }
+            Command::Complete {
+                batch_id,
+                dead,
+                reply,
+            } => {
+                let _ = reply.send(complete(&mut conn, &batch_id, &dead));
+            }
+            Command::Stats { reply } => {
+                let _ = reply.send(stats(&conn));
+            }
+        }
+    }
+}
+
+fn append_group(conn: &mut Connection, group: &[Append]) -> rusqlite::Result<()> {
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO queue (delivery_id, enqueued_at_ms, bytes, envelope) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        let now = now_ms();
+        for a in group {
+            insert.execute(params![a.delivery_id, now, a.line.len() as i64, a.line])?;
+        }
+    }
+    tx.commit()
+}
+
+fn load_batch(conn: &Connection, id: &str) -> rusqlite::Result<Batch> {
+    let mut select =
+        conn.prepare_cached("SELECT envelope FROM queue WHERE batch_id = ?1 ORDER BY seq")?;
+    let envelopes = select
+        .query_map([id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(Batch {
+        id: id.to_owned(),
+        envelopes,
+    })
+}
+
+fn claim(
+    conn: &mut Connection,
+    policy: FlushPolicy,
+    force: bool,
+) -> Result<Option<Batch>, QueueError> {
+    let unfinished: Option<String> = conn
+        .query_row(
+            "SELECT batch_id FROM queue WHERE batch_id IS NOT NULL ORDER BY seq LIMIT 1",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = unfinished {
+        return Ok(Some(load_batch(conn, &id)?));
+    }
+    let s = stats(conn)?;
+    let due = s.pending > 0
+        && (force
+            || s.pending >= policy.max_rows as u64
+            || s.pending_bytes >= policy.max_bytes as u64
+            || s.oldest_age_ms >= policy.max_age.as_millis() as u64);
+    if !due {
+        return Ok(None);
+    }
+    let tx = conn.transaction()?;
+    let members: Vec<(i64, String)> = {
+        let mut select = tx.prepare_cached(
+            "SELECT seq, delivery_id, bytes FROM queue WHERE batch_id IS NULL ORDER BY seq LIMIT ?1",
+        )?;
+        let mut rows = select.query([policy.max_rows as i64])?;
+        let mut members = Vec::new();
+        let mut bytes = 0u64;
+        while let Some(row) = rows.next()? {
+            let size: i64 = row.get(2)?;
+            if !members.is_empty() && bytes + size as u64 > policy.max_bytes as u64 {
+                break;
+            }
+            bytes += size as u64;
+            members.push((row.get(0)?, row.get(1)?));
+        }
+        members
+    };
+    let id = batch_id(
+        members
+            .iter()
+            .map(|(seq, delivery)| format!("{seq}:{delivery}")),
+    );
+    {
+        let mut mark = tx.prepare_cached("UPDATE queue SET batch_id = ?1 WHERE seq = ?2")?;
+        for (seq, _) in &members {
+            mark.execute(params![id, seq])?;
+        }
+    }
+    tx.commit()?;
+    Ok(Some(load_batch(conn, &id)?))
+}
+
+fn complete(
+    conn: &mut Connection,
+    batch_id: &str,
+    dead: &[(String, String)],
+) -> Result<(), QueueError> {
+    let tx = conn.transaction()?;
+    {
+        let mut keep = tx.prepare_cached(
+            "INSERT INTO dead_letters (delivery_id, failed_at_ms, error, envelope) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for (envelope, error) in dead {
+            let delivery_id = hooklake_schema::envelope::Envelope::from_line(envelope)
+                .map(|e| e.delivery_id)
+                .unwrap_or_default();
+            keep.execute(params![delivery_id, now_ms(), error, envelope])?;
+        }
+    }
+    tx.execute("DELETE FROM queue WHERE batch_id = ?1", [batch_id])?;
+    tx.commit()?;
+    Ok(())
+}
+
+fn stats(conn: &Connection) -> Result<QueueStats, QueueError> {
+    let (pending, pending_bytes, oldest): (i64, i64, Option<i64>) = conn.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(bytes), 0), MIN(enqueued_at_ms) FROM queue WHERE batch_id IS NULL",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
+    let in_flight: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM queue WHERE batch_id IS NOT NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    let dead_letters: i64 =
+        conn.query_row("SELECT COUNT(*) FROM dead_letters", [], |r| r.get(0))?;
+    Ok(QueueStats {
+        pending: pending as u64,
+        pending_bytes: pending_bytes as u64,
+        oldest_age_ms: oldest.map(|t| (now_ms() - t).max(0) as u64).unwrap_or(0),
+        in_flight: in_flight as u64,
+        dead_letters: dead_letters as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(max_rows: usize) -> FlushPolicy {
+        FlushPolicy {
+            max_rows,
+            max_bytes: usize::MAX,
+            max_age: Duration::from_secs(3600),
+        }
+    }
+
+    #[tokio::test]
+    async fn claimed_batches_survive_reopen_with_the_same_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.sqlite3");
+        let q = DurableQueue::open(&path).unwrap();
+        for i in 0..5 {
+            q.append(&format!("d{i}"), format!("line{i}"))
+                .await
+                .unwrap();
+        }
+        assert!(
+            q.claim(policy(10), false).await.unwrap().is_none(),
+            "not due yet"
+        );
+        let batch = q.claim(policy(3), false).await.unwrap().unwrap();
+        assert_eq!(batch.envelopes, ["line0", "line1", "line2"]);
+        drop(q);
+
+        let q = DurableQueue::open(&path).unwrap();
+        let again = q.claim(policy(3), false).await.unwrap().unwrap();
+        assert_eq!(again.id, batch.id, "a crash redoes the same batch");
+        assert_eq!(again.envelopes, batch.envelopes);
+        q.complete(&again.id, vec![]).await.unwrap();
+        let rest = q.claim(policy(3), true).await.unwrap().unwrap();
+        assert_eq!(rest.envelopes, ["line3", "line4"]);
+        q.complete(&rest.id, vec![("bad".into(), "why".into())])
+            .await
+            .unwrap();
+        let s = q.stats().await.unwrap();
+        assert_eq!((s.pending, s.in_flight, s.dead_letters), (0, 0, 1));
+    }
+
+    #[test]
+    fn corrupt_file_names_the_file_and_the_recovery() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.sqlite3");
+        std::fs::write(&path, vec![b'x'; 4096]).unwrap();
+        let err = DurableQueue::open(&path)
+            .err()
+            .expect("corrupt file refused")
+            .to_string();
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains("move the file aside"), "{err}");
+    }
+}

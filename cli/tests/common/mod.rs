@@ -1,0 +1,130 @@
+//! Running the real `hooklake` binary for end-to-end tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeSet;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const SECRET: &str = "e2e-secret";
+
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_hooklake")
+}
+
+/// A free loopback port (bound then released).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+pub fn hooklake() -> Command {
+    let mut cmd = Command::new(bin());
+    cmd.env("HOOKLAKE_WEBHOOK_SECRET", SECRET)
+        .env_remove("HOOKLAKE_LAKE")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+/// `hooklake serve` on `port` with a short flush age; waits until healthy.
+pub fn serve(lake: &Path, port: u16) -> Child {
+    let mut child = hooklake()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--max-age",
+            "100ms",
+            "--lake",
+        ])
+        .arg(lake)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("hooklake starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("hooklake serve exited early: {status}");
+        }
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return child;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "hooklake serve did not start listening"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub fn signal(child: &Child, signal: &str) {
+    let ok = Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {signal} failed");
+}
+
+/// SIGTERM, then the exit status must be 0 (it flushes first).
+pub fn stop(mut child: Child) {
+    signal(&child, "-TERM");
+    let status = child.wait().unwrap();
+    assert!(status.success(), "serve exited with {status} after SIGTERM");
+}
+
+pub fn url(port: u16) -> String {
+    format!("http://127.0.0.1:{port}/")
+}
+
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("hooklake runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "hooklake panicked: {stderr}");
+    out
+}
+
+/// Delivery ids in the lake, with duplicates kept (read through `hooklake query`).
+pub fn lake_delivery_ids(lake: &Path) -> Vec<String> {
+    let out = run(hooklake()
+        .args(["query", "--format", "csv", "--lake"])
+        .arg(lake)
+        .arg("SELECT delivery_id FROM github_webhooks_table ORDER BY delivery_id"));
+    assert!(
+        out.status.success(),
+        "query failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(str::to_owned)
+        .collect()
+}
+
+pub fn as_set(ids: &[String]) -> BTreeSet<String> {
+    ids.iter().cloned().collect()
+}
+
+/// Files under the lake, relative paths.
+pub fn lake_files(lake: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(lake, &mut out);
+    out
+}

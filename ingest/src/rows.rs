@@ -1,0 +1,42 @@
+//! Envelope → row.
+
+use hooklake_schema::envelope::{Body, Envelope};
+use hooklake_schema::row::PullRequestRow;
+use sha2::{Digest, Sha256};
+
+use crate::IngestError;
+
+/// The row of an envelope whose payload travels inline.
+pub fn row_from_envelope(envelope: &Envelope) -> Result<PullRequestRow, IngestError> {
+    match &envelope.body {
+        Body::Inline(payload) => row_from_payload(envelope, payload),
+        Body::Stored(stored) => Err(IngestError::StoredPayloadUnavailable {
+            delivery_id: envelope.delivery_id.clone(),
+            bucket: stored.bucket.clone(),
+            key: stored.key.clone(),
+        }),
+    }
+}
+
+/// The row of an envelope, given its payload (inline, or fetched from where
+/// a claim check points; a fetched payload is checked against its sha256).
+pub fn row_from_payload(envelope: &Envelope, payload: &str) -> Result<PullRequestRow, IngestError> {
+    if let Body::Stored(stored) = &envelope.body {
+        let digest = hex::encode(Sha256::digest(payload.as_bytes()));
+        if digest != stored.sha256 {
+            return Err(IngestError::StoredPayloadCorrupt {
+                delivery_id: envelope.delivery_id.clone(),
+            });
+        }
+    }
+    Ok(PullRequestRow::extract(
+        &envelope.delivery_id,
+        envelope.received_at,
+        payload,
+    )?)
+}
+
+/// The row of one queue message line.
+pub fn row_from_line(line: &str) -> Result<PullRequestRow, IngestError> {
+    row_from_envelope(&Envelope::from_line(line)?)
+}
