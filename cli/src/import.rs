@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use hooklake_ingest::local::LocalLake;
-use hooklake_ingest::plan::{batch_id, plan_files};
+use hooklake_ingest::plan::PlannedFile;
 use hooklake_ingest::policy::FlushPolicy;
 use hooklake_ingest::rows::row_from_line;
-use hooklake_schema::row::PullRequestRow;
+use hooklake_ingest::stream::PartitionedWriter;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A line that could not be imported.
@@ -34,32 +34,24 @@ pub struct ImportReport {
     pub failed: Vec<LineError>,
 }
 
-struct Pending {
-    rows: Vec<PullRequestRow>,
-    bytes: usize,
-}
-
-fn flush(lake: &LocalLake, pending: &mut Pending, report: &mut ImportReport) -> anyhow::Result<()> {
-    if pending.rows.is_empty() {
-        return Ok(());
-    }
-    let rows = std::mem::take(&mut pending.rows);
-    pending.bytes = 0;
-    // Keys derive from the delivery ids, so importing the same file again
-    // overwrites the same files instead of duplicating rows.
-    let id = batch_id(rows.iter().map(|r| r.delivery_id.as_str()));
-    let count = rows.len();
-    for file in plan_files(&id, rows)? {
+fn put_all(
+    lake: &LocalLake,
+    files: Vec<PlannedFile>,
+    report: &mut ImportReport,
+) -> anyhow::Result<()> {
+    for file in files {
         lake.put(&file.key, &file.bytes)?;
+        report.rows += file.rows;
         report.files_written += 1;
     }
-    report.rows += count;
     Ok(())
 }
 
 /// Imports every line of every file (`-` is standard input). Lines that are
 /// not valid envelopes of merged pull requests are reported with their
-/// number; the rest are imported.
+/// number; the rest are imported, up to `policy.max_rows` rows per file and
+/// partition. File names derive from the delivery ids they hold, so
+/// importing the same input again overwrites instead of duplicating.
 pub fn import(
     lake: &LocalLake,
     files: &[PathBuf],
@@ -76,10 +68,7 @@ pub fn import(
             .expect("valid progress template"),
     );
     let mut report = ImportReport::default();
-    let mut pending = Pending {
-        rows: Vec::new(),
-        bytes: 0,
-    };
+    let mut writer = PartitionedWriter::new(policy.max_rows);
     for path in files {
         progress.set_message(path.display().to_string());
         let reader: Box<dyn Read> = if path.as_os_str() == "-" {
@@ -94,13 +83,7 @@ pub fn import(
                 continue;
             }
             match row_from_line(&line) {
-                Ok(row) => {
-                    pending.bytes += row.payload.len();
-                    pending.rows.push(row);
-                    if pending.rows.len() >= policy.max_rows || pending.bytes >= policy.max_bytes {
-                        flush(lake, &mut pending, &mut report)?;
-                    }
-                }
+                Ok(row) => put_all(lake, writer.push(row)?, &mut report)?,
                 Err(err) => report.failed.push(LineError {
                     file: path.clone(),
                     line: index + 1,
@@ -109,7 +92,7 @@ pub fn import(
             }
         }
     }
-    flush(lake, &mut pending, &mut report)?;
+    put_all(lake, writer.finish()?, &mut report)?;
     progress.finish_and_clear();
     Ok(report)
 }

@@ -121,8 +121,9 @@ struct ImportArgs {
     files: Vec<PathBuf>,
     #[command(flatten)]
     lake: LakeArg,
-    #[command(flatten)]
-    flush: FlushArgs,
+    /// Rows per Parquet file (per partition) at most.
+    #[arg(long, default_value_t = 100_000)]
+    max_rows_per_file: usize,
 }
 
 #[derive(Args)]
@@ -198,7 +199,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     args.lake.lake.display()
                 )
             })?;
-            let policy = policy(&args.flush, Duration::MAX);
+            let policy = FlushPolicy {
+                max_rows: args.max_rows_per_file.max(1),
+                ..FlushPolicy::default()
+            };
             let files = args.files.clone();
             let report = tokio::task::spawn_blocking(move || import::import(&lake, &files, policy))
                 .await??;

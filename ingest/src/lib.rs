@@ -9,6 +9,8 @@
 //!    group as one zstd-compressed Parquet file ([`encode`]) under a key
 //!    derived from the batch's message ids ([`plan::batch_id`]), so a retried
 //!    batch overwrites its files instead of duplicating rows.
+//!    For large imports, [`stream::PartitionedWriter`] does the same while
+//!    streaming: one open file per partition, in bounded memory.
 //! 4. A sink puts the files: [`local::LocalLake`] on disk (atomic, fsynced);
 //!    S3 in the Lambda.
 //!
@@ -30,6 +32,7 @@ pub mod local;
 pub mod plan;
 pub mod policy;
 pub mod rows;
+pub mod stream;
 
 /// Why a message or a batch could not be ingested.
 #[derive(Debug, thiserror::Error)]

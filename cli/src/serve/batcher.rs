@@ -32,21 +32,23 @@ pub async fn flush_batch(
     batch: Batch,
 ) -> anyhow::Result<Flushed> {
     let lake = lake.clone();
-    let id = batch.id.clone();
+    let reader = queue.clone();
+    let claimed = batch.clone();
     let (files, dead, rows) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let mut rows = Vec::with_capacity(batch.envelopes.len());
+        let envelopes = reader.load(&claimed)?;
+        let mut rows = Vec::with_capacity(envelopes.len());
         let mut dead = Vec::new();
-        for line in batch.envelopes {
+        for line in envelopes {
             match row_from_line(&line) {
                 Ok(row) => rows.push(row),
                 Err(err) => {
-                    tracing::warn!(batch = %batch.id, error = %err, "envelope cannot be ingested; kept as a dead letter");
+                    tracing::warn!(batch = %claimed.id, error = %err, "envelope cannot be ingested; kept as a dead letter");
                     dead.push((line, err.to_string()));
                 }
             }
         }
         let count = rows.len();
-        let files = plan_files(&batch.id, rows)?;
+        let files = plan_files(&claimed.id, rows)?;
         for file in &files {
             lake.put(&file.key, &file.bytes)?;
         }
@@ -58,8 +60,8 @@ pub async fn flush_batch(
         files,
         dead_letters: dead.len(),
     };
-    queue.complete(&id, dead).await?;
-    tracing::info!(batch = %id, rows, files, dead_letters = flushed.dead_letters, "flushed batch to the lake");
+    queue.complete(&batch, dead).await?;
+    tracing::info!(batch = %batch.id, rows, files, dead_letters = flushed.dead_letters, "flushed batch to the lake");
     Ok(flushed)
 }
 

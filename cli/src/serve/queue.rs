@@ -5,13 +5,20 @@
 //! One thread owns the connection; concurrent appends are committed together
 //! (group commit), so one fsync serves many deliveries.
 //!
-//! A flush first *claims* a batch (records its membership), then writes the
-//! lake files, then deletes the batch. A crash between those steps leaves a
-//! claimed batch that is redone first on restart with the same membership,
-//! hence the same object keys: files are overwritten, never duplicated.
+//! Rows are never updated (a 28 KB record rewritten on claim would double
+//! the write volume). A flush first *claims* a batch: it records the batch
+//! as a range of sequence numbers in `batches`. Then the lake files are
+//! written, then the batch and its rows are deleted in one transaction. A
+//! crash between those steps leaves a claimed batch that is redone first on
+//! restart with the same membership, hence the same object keys: files are
+//! overwritten, never duplicated. Claims always take the oldest pending rows,
+//! so pending rows are exactly those above the highest claimed sequence.
+//!
+//! Batch contents are read on a second connection (WAL readers do not block
+//! the writer), so appends never wait behind a batch being loaded.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -59,11 +66,12 @@ pub struct QueueStats {
     pub dead_letters: u64,
 }
 
-/// A claimed batch: its id and its envelopes (one JSON line each).
-#[derive(Debug)]
+/// A claimed batch: its id and the range of queue rows it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
     pub id: String,
-    pub envelopes: Vec<String>,
+    pub first_seq: i64,
+    pub last_seq: i64,
 }
 
 type Reply<T> = oneshot::Sender<Result<T, QueueError>>;
@@ -83,7 +91,7 @@ enum Command {
         reply: Reply<Option<Batch>>,
     },
     Complete {
-        batch_id: String,
+        batch: Batch,
         dead: Vec<(String, String)>,
         reply: Reply<()>,
     },
@@ -96,6 +104,7 @@ enum Command {
 #[derive(Clone)]
 pub struct DurableQueue {
     commands: mpsc::Sender<Command>,
+    reader: Arc<Mutex<Connection>>,
     path: PathBuf,
 }
 
@@ -139,10 +148,13 @@ fn open(path: &Path) -> Result<Connection, QueueError> {
              delivery_id TEXT NOT NULL,
              enqueued_at_ms INTEGER NOT NULL,
              bytes INTEGER NOT NULL,
-             envelope TEXT NOT NULL,
-             batch_id TEXT
+             envelope TEXT NOT NULL
          );
-         CREATE INDEX IF NOT EXISTS queue_by_batch ON queue(batch_id);
+         CREATE TABLE IF NOT EXISTS batches (
+             id TEXT PRIMARY KEY,
+             first_seq INTEGER NOT NULL,
+             last_seq INTEGER NOT NULL
+         );
          CREATE TABLE IF NOT EXISTS dead_letters (
              delivery_id TEXT NOT NULL,
              failed_at_ms INTEGER NOT NULL,
@@ -159,6 +171,7 @@ impl DurableQueue {
     pub fn open(path: impl Into<PathBuf>) -> Result<Self, QueueError> {
         let path = path.into();
         let conn = open(&path)?;
+        let reader = open(&path)?;
         let (tx, rx) = mpsc::channel();
         thread::Builder::new()
             .name("hooklake-queue".into())
@@ -167,7 +180,11 @@ impl DurableQueue {
                 path: path.display().to_string(),
                 detail: e.to_string(),
             })?;
-        Ok(DurableQueue { commands: tx, path })
+        Ok(DurableQueue {
+            commands: tx,
+            reader: Arc::new(Mutex::new(reader)),
+            path,
+        })
     }
 
     /// The queue file.
@@ -212,20 +229,29 @@ impl DurableQueue {
         .await
     }
 
+    /// The envelopes of a claimed batch, in order (blocking: call it from a
+    /// blocking task). Read on its own connection, so appends go on.
+    pub fn load(&self, batch: &Batch) -> Result<Vec<String>, QueueError> {
+        let conn = self.reader.lock().map_err(|_| QueueError::Closed)?;
+        let mut select = conn.prepare_cached(
+            "SELECT envelope FROM queue WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq",
+        )?;
+        let envelopes = select
+            .query_map([batch.first_seq, batch.last_seq], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()?;
+        Ok(envelopes)
+    }
+
     /// Removes a batch whose files are in the lake; `dead` lists envelopes
     /// that could not be ingested, kept as (envelope, error).
     pub async fn complete(
         &self,
-        batch_id: &str,
+        batch: &Batch,
         dead: Vec<(String, String)>,
     ) -> Result<(), QueueError> {
-        let batch_id = batch_id.to_owned();
-        self.call(|reply| Command::Complete {
-            batch_id,
-            dead,
-            reply,
-        })
-        .await
+        let batch = batch.clone();
+        self.call(|reply| Command::Complete { batch, dead, reply })
+            .await
     }
 
     /// Pending work.
@@ -271,12 +297,8 @@ fn run(mut conn: Connection, commands: mpsc::Receiver<Command>) {
             } => {
                 let _ = reply.send(claim(&mut conn, policy, force));
             }
-            Command::Complete {
-                batch_id,
-                dead,
-                reply,
-            } => {
-                let _ = reply.send(complete(&mut conn, &batch_id, &dead));
+            Command::Complete { batch, dead, reply } => {
+                let _ = reply.send(complete(&mut conn, &batch, &dead));
             }
             Command::Stats { reply } => {
                 let _ = reply.send(stats(&conn));
@@ -299,15 +321,10 @@ fn append_group(conn: &mut Connection, group: &[Append]) -> rusqlite::Result<()>
     tx.commit()
 }
 
-fn load_batch(conn: &Connection, id: &str) -> rusqlite::Result<Batch> {
-    let mut select =
-        conn.prepare_cached("SELECT envelope FROM queue WHERE batch_id = ?1 ORDER BY seq")?;
-    let envelopes = select
-        .query_map([id], |r| r.get(0))?
-        .collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(Batch {
-        id: id.to_owned(),
-        envelopes,
+/// Highest sequence number claimed by a batch (0 when none).
+fn claimed_watermark(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT COALESCE(MAX(last_seq), 0) FROM batches", [], |r| {
+        r.get(0)
     })
 }
 
@@ -316,15 +333,21 @@ fn claim(
     policy: FlushPolicy,
     force: bool,
 ) -> Result<Option<Batch>, QueueError> {
-    let unfinished: Option<String> = conn
+    let unfinished = conn
         .query_row(
-            "SELECT batch_id FROM queue WHERE batch_id IS NOT NULL ORDER BY seq LIMIT 1",
+            "SELECT id, first_seq, last_seq FROM batches ORDER BY first_seq LIMIT 1",
             [],
-            |r| r.get(0),
+            |r| {
+                Ok(Batch {
+                    id: r.get(0)?,
+                    first_seq: r.get(1)?,
+                    last_seq: r.get(2)?,
+                })
+            },
         )
         .optional()?;
-    if let Some(id) = unfinished {
-        return Ok(Some(load_batch(conn, &id)?));
+    if unfinished.is_some() {
+        return Ok(unfinished);
     }
     let s = stats(conn)?;
     let due = s.pending > 0
@@ -336,11 +359,12 @@ fn claim(
         return Ok(None);
     }
     let tx = conn.transaction()?;
+    let watermark = claimed_watermark(&tx)?;
     let members: Vec<(i64, String)> = {
         let mut select = tx.prepare_cached(
-            "SELECT seq, delivery_id, bytes FROM queue WHERE batch_id IS NULL ORDER BY seq LIMIT ?1",
+            "SELECT seq, delivery_id, bytes FROM queue WHERE seq > ?1 ORDER BY seq LIMIT ?2",
         )?;
-        let mut rows = select.query([policy.max_rows as i64])?;
+        let mut rows = select.query(params![watermark, policy.max_rows as i64])?;
         let mut members = Vec::new();
         let mut bytes = 0u64;
         while let Some(row) = rows.next()? {
@@ -353,24 +377,29 @@ fn claim(
         }
         members
     };
-    let id = batch_id(
-        members
-            .iter()
-            .map(|(seq, delivery)| format!("{seq}:{delivery}")),
-    );
-    {
-        let mut mark = tx.prepare_cached("UPDATE queue SET batch_id = ?1 WHERE seq = ?2")?;
-        for (seq, _) in &members {
-            mark.execute(params![id, seq])?;
-        }
-    }
+    let (Some(first), Some(last)) = (members.first(), members.last()) else {
+        return Ok(None);
+    };
+    let batch = Batch {
+        id: batch_id(
+            members
+                .iter()
+                .map(|(seq, delivery)| format!("{seq}:{delivery}")),
+        ),
+        first_seq: first.0,
+        last_seq: last.0,
+    };
+    tx.execute(
+        "INSERT INTO batches (id, first_seq, last_seq) VALUES (?1, ?2, ?3)",
+        params![batch.id, batch.first_seq, batch.last_seq],
+    )?;
     tx.commit()?;
-    Ok(Some(load_batch(conn, &id)?))
+    Ok(Some(batch))
 }
 
 fn complete(
     conn: &mut Connection,
-    batch_id: &str,
+    batch: &Batch,
     dead: &[(String, String)],
 ) -> Result<(), QueueError> {
     let tx = conn.transaction()?;
@@ -385,20 +414,25 @@ fn complete(
             keep.execute(params![delivery_id, now_ms(), error, envelope])?;
         }
     }
-    tx.execute("DELETE FROM queue WHERE batch_id = ?1", [batch_id])?;
+    tx.execute(
+        "DELETE FROM queue WHERE seq BETWEEN ?1 AND ?2",
+        params![batch.first_seq, batch.last_seq],
+    )?;
+    tx.execute("DELETE FROM batches WHERE id = ?1", [&batch.id])?;
     tx.commit()?;
     Ok(())
 }
 
 fn stats(conn: &Connection) -> Result<QueueStats, QueueError> {
+    let watermark = claimed_watermark(conn)?;
     let (pending, pending_bytes, oldest): (i64, i64, Option<i64>) = conn.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(bytes), 0), MIN(enqueued_at_ms) FROM queue WHERE batch_id IS NULL",
-        [],
+        "SELECT COUNT(*), COALESCE(SUM(bytes), 0), MIN(enqueued_at_ms) FROM queue WHERE seq > ?1",
+        [watermark],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
     let in_flight: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM queue WHERE batch_id IS NOT NULL",
-        [],
+        "SELECT COUNT(*) FROM queue WHERE seq <= ?1",
+        [watermark],
         |r| r.get(0),
     )?;
     let dead_letters: i64 =
@@ -439,17 +473,18 @@ mod tests {
             "not due yet"
         );
         let batch = q.claim(policy(3), false).await.unwrap().unwrap();
-        assert_eq!(batch.envelopes, ["line0", "line1", "line2"]);
+        assert_eq!(q.load(&batch).unwrap(), ["line0", "line1", "line2"]);
+        let s = q.stats().await.unwrap();
+        assert_eq!((s.pending, s.in_flight), (2, 3));
         drop(q);
 
         let q = DurableQueue::open(&path).unwrap();
         let again = q.claim(policy(3), false).await.unwrap().unwrap();
-        assert_eq!(again.id, batch.id, "a crash redoes the same batch");
-        assert_eq!(again.envelopes, batch.envelopes);
-        q.complete(&again.id, vec![]).await.unwrap();
+        assert_eq!(again, batch, "a crash redoes the same batch");
+        q.complete(&again, vec![]).await.unwrap();
         let rest = q.claim(policy(3), true).await.unwrap().unwrap();
-        assert_eq!(rest.envelopes, ["line3", "line4"]);
-        q.complete(&rest.id, vec![("bad".into(), "why".into())])
+        assert_eq!(q.load(&rest).unwrap(), ["line3", "line4"]);
+        q.complete(&rest, vec![("bad".into(), "why".into())])
             .await
             .unwrap();
         let s = q.stats().await.unwrap();
