@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # hooklake's whole test suite. Installs what it needs first, so it works on a
-# fresh machine: the wasm32 toolchain for the edge (scripts/setup-wasm.sh)
-# and the independent Parquet readers, DuckDB and pyarrow (scripts/setup-python.sh).
+# fresh machine: the wasm32 toolchain and the Worker's tools
+# (scripts/setup-wasm.sh, scripts/setup-worker.sh: wasm-bindgen, worker-build,
+# wrangler/workerd from npm) and the Python tools (scripts/setup-python.sh:
+# DuckDB, pyarrow, moto, boto3, pytest).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 
 step() { printf '\n==> %s\n' "$*"; }
+LOG_DIR="$(mktemp -d)"
+trap 'rm -rf "$LOG_DIR"' EXIT
 
-step "wasm32 toolchain"
-WASM_BIN="$(bash scripts/setup-wasm.sh)"
-
-step "independent readers (DuckDB, pyarrow)"
+step "Python tools (DuckDB, pyarrow, moto, pytest)"
 HOOKLAKE_PYTHON="$(bash scripts/setup-python.sh)"
 export HOOKLAKE_PYTHON
 
 step "edge core builds for wasm32-unknown-unknown"
+WASM_BIN="$(bash scripts/setup-wasm.sh)"
 # Own target dir: native and wasm builds must never invalidate each other.
 PATH="$WASM_BIN:$PATH" CARGO_TARGET_DIR="$ROOT/target/wasm" \
   cargo build --locked -p hooklake-edge --target wasm32-unknown-unknown --release
@@ -23,14 +25,24 @@ PATH="$WASM_BIN:$PATH" CARGO_TARGET_DIR="$ROOT/target/wasm" \
 step "generated catalog is current"
 cargo run --locked -q -p hooklake-schema --bin hooklake-schema-gen -- --check
 
-step "tests"
-LOG="$(mktemp)"
-trap 'rm -f "$LOG"' EXIT
+step "Rust tests"
 set +e
-cargo test --locked --workspace 2>&1 | tee "$LOG"
-status=${PIPESTATUS[0]}
+cargo test --locked --workspace 2>&1 | tee "$LOG_DIR/cargo.log"
+cargo_status=${PIPESTATUS[0]}
 set -e
+
+step "the Worker: build, then run it in workerd (wrangler dev) against moto"
+bash scripts/build-worker.sh
+set +e
+HOOKLAKE_BIN="$ROOT/target/debug/hooklake" "$HOOKLAKE_PYTHON" -m pytest tests/worker -q -p no:cacheprovider 2>&1 | tee "$LOG_DIR/pytest.log"
+pytest_status=${PIPESTATUS[0]}
+set -e
+
 # One closing line for the whole suite (cargo prints one per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
-     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$LOG"
-exit "$status"
+     / passed| failed/ && !/^test result:/ && FILENAME ~ /pytest/ {
+       for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+     END { printf "\ntests: %d passed, %d failed\n", p, f }' "$LOG_DIR/cargo.log" "$LOG_DIR/pytest.log"
+if [[ $cargo_status -ne 0 || $pytest_status -ne 0 ]]; then
+  exit 1
+fi

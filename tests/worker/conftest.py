@@ -1,0 +1,260 @@
+"""Fixtures for the Worker's end-to-end tests.
+
+Everything is real and on loopback: moto's server speaks SQS and S3 over the
+AWS wire protocol, a small proxy in front of it injects faults (HTTP 500, a
+hang), and the built Worker runs in workerd through `wrangler dev`.
+"""
+import hashlib
+import hmac
+import http.server
+import json
+import os
+import pathlib
+import socket
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import boto3
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "octokit-webhooks"
+SECRET = "worker-secret"
+PREVIOUS_SECRET = "worker-previous-secret"
+BUCKET = "hooklake-lake"
+REGION = "us-east-1"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url, timeout=90, process=None):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # any HTTP answer means it is up
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")
+
+
+@pytest.fixture(scope="session")
+def moto():
+    port = free_port()
+    python_bin = pathlib.Path(os.environ.get("HOOKLAKE_PYTHON", "python3")).parent
+    proc = subprocess.Popen(
+        [str(python_bin / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_for(url + "/moto-api/", process=proc)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def aws(service, endpoint):
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+class FaultProxy:
+    """Forwards to moto, or answers 500, or hangs, as a test asks."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.mode = "pass"
+        self.failures_left = 0
+        self.requests = 0
+        proxy = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _handle(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                proxy.requests += 1
+                mode = proxy.mode
+                if mode == "fail" and proxy.failures_left == 0:
+                    mode = "pass"
+                if mode in ("fail", "fail_always"):
+                    proxy.failures_left = max(0, proxy.failures_left - 1)
+                    payload = b'{"__type":"InternalError","message":"injected"}'
+                    self.send_response(500)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
+                if mode == "hang":
+                    time.sleep(30)
+                    return
+                req = urllib.request.Request(proxy.upstream + self.path, data=body if body else None, method=self.command)
+                for k, v in self.headers.items():
+                    if k.lower() not in ("host", "content-length", "connection"):
+                        req.add_header(k, v)
+                try:
+                    with urllib.request.urlopen(req, timeout=10) as resp:
+                        status, data, headers = resp.status, resp.read(), resp.headers
+                except urllib.error.HTTPError as e:
+                    status, data, headers = e.code, e.read(), e.headers
+                self.send_response(status)
+                for k, v in headers.items():
+                    if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date"):
+                        self.send_header(k, v)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_POST = do_PUT = do_GET = _handle
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def reset(self):
+        self.mode, self.failures_left, self.requests = "pass", 0, 0
+
+
+@pytest.fixture(scope="session")
+def proxy(moto):
+    p = FaultProxy(moto)
+    yield p
+    p.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def aws_resources(moto):
+    sqs = aws("sqs", moto)
+    queue_url = sqs.create_queue(QueueName="hooklake-deliveries")["QueueUrl"]
+    aws("s3", moto).create_bucket(Bucket=BUCKET)
+    return {"queue_url": queue_url, "sqs": sqs, "s3": aws("s3", moto)}
+
+
+def start_worker(settings):
+    port = free_port()
+    args = ["npx", "wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port), "--log-level", "warn"]
+    for key, value in settings.items():
+        args += ["--var", f"{key}:{value}"]
+    env = dict(os.environ, HOOKLAKE_WORKER_PREBUILT="1", WRANGLER_SEND_METRICS="false", CI="true")
+    log = open(ROOT / "target" / f"wrangler-{port}.log", "w")
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    wait_for(url, process=proc)
+    return proc, url
+
+
+def stop_worker(proc):
+    proc.terminate()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def worker_settings(aws_resources, proxy, **overrides):
+    settings = {
+        "WEBHOOK_SECRET": SECRET,
+        "WEBHOOK_SECRET_PREVIOUS": PREVIOUS_SECRET,
+        "SQS_QUEUE_URL": aws_resources["queue_url"],
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "CLAIM_CHECK_BUCKET": BUCKET,
+        "AWS_ENDPOINT_URL": proxy.url,
+    }
+    settings.update(overrides)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def worker(aws_resources, proxy):
+    proc, url = start_worker(worker_settings(aws_resources, proxy))
+    yield url
+    stop_worker(proc)
+
+
+@pytest.fixture(autouse=True)
+def clean(request):
+    """Each test starts with an empty queue and a healthy proxy."""
+    if "worker" in request.fixturenames:
+        proxy = request.getfixturevalue("proxy")
+        proxy.reset()
+        drain(request.getfixturevalue("aws_resources"))
+    yield
+
+
+def drain(resources, wait=0):
+    sqs, url = resources["sqs"], resources["queue_url"]
+    messages = []
+    while True:
+        got = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=wait, MessageAttributeNames=["All"]
+        ).get("Messages", [])
+        if not got:
+            return messages
+        for m in got:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        messages += got
+        wait = 0
+
+
+def sign(secret, body):
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post(url, event, body, secret=SECRET, headers=None, content_type="application/json"):
+    h = {
+        "Content-Type": content_type,
+        "X-GitHub-Event": event,
+        "X-GitHub-Delivery": str(uuid.uuid4()),
+        "User-Agent": "GitHub-Hookshot/test",
+    }
+    if secret is not None:
+        h["X-Hub-Signature-256"] = sign(secret, body)
+    h.update(headers or {})
+    h = {k: v for k, v in h.items() if v is not None}
+    req = urllib.request.Request(url, data=body, headers=h, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, json.loads(resp.read()), h["X-GitHub-Delivery"]
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read()), h["X-GitHub-Delivery"]
+
+
+def fixture(event, name):
+    return (FIXTURES / event / name).read_bytes()
+
+
+def merged_payload(extra_body=None):
+    v = json.loads(fixture("pull_request", "closed.payload.json"))
+    v["pull_request"].update(
+        merged=True,
+        merged_at=v["pull_request"]["updated_at"],
+        merged_by=v["sender"],
+        merge_commit_sha="0d1a26e67d8f5eaf1f6ba5c57fc3c7d91ac0fd1c",
+    )
+    if extra_body is not None:
+        v["pull_request"]["body"] = extra_body
+    return json.dumps(v, indent=2).encode()

@@ -1,0 +1,140 @@
+"""The Worker in workerd (`wrangler dev`) against moto's SQS and S3 on loopback."""
+import json
+import os
+import pathlib
+import subprocess
+
+from conftest import (
+    BUCKET,
+    PREVIOUS_SECRET,
+    ROOT,
+    drain,
+    fixture,
+    merged_payload,
+    post,
+    start_worker,
+    stop_worker,
+    worker_settings,
+)
+
+
+def test_merged_delivery_becomes_exactly_one_message_with_the_exact_body(worker, aws_resources):
+    body = merged_payload()
+    status, answer, delivery = post(worker, "pull_request", body)
+    assert (status, answer["outcome"]) == (202, "accepted"), answer
+    messages = drain(aws_resources, wait=1)
+    assert len(messages) == 1
+    envelope = json.loads(messages[0]["Body"])
+    assert envelope["delivery_id"] == delivery
+    assert envelope["event"] == "pull_request"
+    assert envelope["body"]["inline"].encode() == body, "payload must be byte-identical"
+    attrs = messages[0]["MessageAttributes"]
+    assert attrs["delivery_id"]["StringValue"] == delivery
+    assert attrs["event"]["StringValue"] == "pull_request"
+
+
+def test_form_encoded_merge_is_forwarded(worker, aws_resources):
+    import urllib.parse
+
+    payload = merged_payload()
+    body = urllib.parse.urlencode({"payload": payload.decode()}).encode()
+    status, _, _ = post(worker, "pull_request", body, content_type="application/x-www-form-urlencoded")
+    assert status == 202
+    (message,) = drain(aws_resources, wait=1)
+    assert json.loads(message["Body"])["body"]["inline"].encode() == payload
+
+
+def test_forged_unsigned_and_sha1_only_are_401_and_send_nothing(worker, aws_resources):
+    body = merged_payload()
+    assert post(worker, "pull_request", body, secret="forged")[:2] == (401, {"outcome": "rejected", "reason": "bad_signature", "message": "signature does not match any active webhook secret"})
+    assert post(worker, "pull_request", body, secret=None)[0] == 401
+    status, answer, _ = post(worker, "pull_request", body, secret=None, headers={"X-Hub-Signature": "sha1=" + "0" * 40})
+    assert (status, answer["reason"]) == (401, "sha1_signature_not_accepted")
+    assert drain(aws_resources, wait=1) == []
+
+
+def test_ignored_events_are_2xx_and_send_nothing(worker, aws_resources):
+    assert post(worker, "pull_request", fixture("pull_request", "closed.payload.json"))[0] == 200
+    assert post(worker, "pull_request", fixture("pull_request", "opened.payload.json"))[0] == 200
+    assert post(worker, "push", fixture("push", "payload.json"))[0] == 200
+    status, answer, _ = post(worker, "ping", fixture("ping", "payload.json"))
+    assert (status, answer["outcome"]) == (200, "pong")
+    assert drain(aws_resources, wait=1) == []
+
+
+def test_sqs_errors_are_retried_then_succeed(worker, aws_resources, proxy):
+    proxy.mode, proxy.failures_left = "fail", 2
+    status, _, delivery = post(worker, "pull_request", merged_payload())
+    assert status == 202
+    assert proxy.requests == 3, "two 500s, then the message"
+    (message,) = drain(aws_resources, wait=1)
+    assert json.loads(message["Body"])["delivery_id"] == delivery
+
+
+def test_sqs_down_is_503_and_nothing_is_acknowledged(worker, aws_resources, proxy):
+    proxy.mode = "fail_always"
+    status, answer, _ = post(worker, "pull_request", merged_payload())
+    assert (status, answer["reason"]) == (503, "queue_unavailable")
+    assert proxy.requests == 4, "retried up to the attempt budget"
+    proxy.reset()
+    assert drain(aws_resources, wait=1) == []
+
+
+def test_sqs_hanging_is_503_within_githubs_timeout(worker, aws_resources, proxy):
+    import time
+
+    proxy.mode = "hang"
+    started = time.time()
+    status, _, _ = post(worker, "pull_request", merged_payload())
+    elapsed = time.time() - started
+    proxy.reset()
+    assert status == 503
+    assert elapsed < 10, f"answered after {elapsed:.1f}s; GitHub gives up at 10s"
+    assert drain(aws_resources, wait=1) == []
+
+
+def test_oversize_body_goes_to_s3_and_the_message_points_to_it(worker, aws_resources):
+    body = merged_payload(extra_body="x" * 300_000)
+    status, _, delivery = post(worker, "pull_request", body)
+    assert status == 202
+    (message,) = drain(aws_resources, wait=1)
+    envelope = json.loads(message["Body"])
+    stored = envelope["body"]["stored"]
+    assert stored["bucket"] == BUCKET
+    assert stored["key"].startswith("claim-check/") and delivery in stored["key"]
+    assert stored["size"] == len(body)
+    obj = aws_resources["s3"].get_object(Bucket=BUCKET, Key=stored["key"])["Body"].read()
+    assert obj == body
+
+
+def test_rotation_accepts_both_active_secrets_and_refuses_a_retired_one(worker, aws_resources):
+    body = merged_payload()
+    assert post(worker, "pull_request", body)[0] == 202
+    assert post(worker, "pull_request", body, secret=PREVIOUS_SECRET)[0] == 202
+    assert post(worker, "pull_request", body, secret="retired-secret")[0] == 401
+    assert len(drain(aws_resources, wait=1)) == 2
+
+
+def test_hooklake_send_works_against_the_worker(worker, aws_resources, tmp_path):
+    payload = tmp_path / "merged.json"
+    payload.write_bytes(merged_payload())
+    binary = os.environ.get("HOOKLAKE_BIN", str(ROOT / "target" / "debug" / "hooklake"))
+    out = subprocess.run(
+        [binary, "send", "--url", worker, str(payload)],
+        env=dict(os.environ, HOOKLAKE_WEBHOOK_SECRET="worker-secret"),
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("202 ")
+    assert len(drain(aws_resources, wait=1)) == 1
+
+
+def test_a_missing_setting_is_500_not_a_silent_accept(aws_resources, proxy):
+    # wrangler.toml has a default queue URL; an empty value is "not set".
+    proc, url = start_worker(worker_settings(aws_resources, proxy, SQS_QUEUE_URL=""))
+    try:
+        status, answer, _ = post(url, "pull_request", merged_payload())
+        assert (status, answer["reason"]) == (500, "misconfigured")
+    finally:
+        stop_worker(proc)
