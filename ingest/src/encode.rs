@@ -11,7 +11,7 @@ use crate::IngestError;
 
 /// zstd level 3: close to the best ratio on JSON-heavy columns at a fraction
 /// of higher levels' CPU.
-const ZSTD_LEVEL: i32 = 3;
+const ZSTD_LEVEL: i32 = 1;
 
 /// Columns whose values are (nearly) unique per row, where a dictionary only
 /// costs time and space.

@@ -36,7 +36,15 @@ pub fn row_from_payload(envelope: &Envelope, payload: &str) -> Result<PullReques
     )?)
 }
 
-/// The row of one queue message line.
+/// The row of one queue message line (the payload is moved, not copied).
 pub fn row_from_line(line: &str) -> Result<PullRequestRow, IngestError> {
-    row_from_envelope(&Envelope::from_line(line)?)
+    let envelope = Envelope::from_line(line)?;
+    match envelope.body {
+        Body::Inline(payload) => Ok(PullRequestRow::extract_owned(
+            envelope.delivery_id,
+            envelope.received_at,
+            payload,
+        )?),
+        Body::Stored(_) => row_from_envelope(&envelope),
+    }
 }

@@ -95,6 +95,22 @@ impl PullRequestRow {
         Self::from_event(delivery_id, received_at, &event, payload)
     }
 
+    /// Like [`PullRequestRow::extract`], but takes ownership of the payload
+    /// and moves it into the row instead of copying it (bulk ingest).
+    pub fn extract_owned(
+        delivery_id: String,
+        received_at: DateTime<Utc>,
+        payload: String,
+    ) -> Result<Self, ExtractError> {
+        let mut row = {
+            let event = PullRequestEvent::parse(&payload)?;
+            Self::from_event("", received_at, &event, "")?
+        };
+        row.delivery_id = delivery_id;
+        row.payload = payload;
+        Ok(row)
+    }
+
     /// Builds the row from an already parsed payload (`payload` is its text).
     pub fn from_event(
         delivery_id: &str,

@@ -152,9 +152,13 @@ def aws_resources(moto):
     return {"queue_url": queue_url, "sqs": sqs, "s3": aws("s3", moto)}
 
 
-def start_worker(settings):
+def start_worker(settings, extra_args=()):
+    import tempfile
+
     port = free_port()
-    args = ["npx", "wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port), "--log-level", "warn"]
+    state = tempfile.mkdtemp(prefix="wrangler-state-")  # fresh KV per Worker
+    args = ["npx", "wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port), "--log-level", "warn",
+            "--persist-to", state, *extra_args]
     for key, value in settings.items():
         args += ["--var", f"{key}:{value}"]
     env = dict(os.environ, HOOKLAKE_WORKER_PREBUILT="1", WRANGLER_SEND_METRICS="false", CI="true")
@@ -183,6 +187,7 @@ def worker_settings(aws_resources, proxy, **overrides):
         "AWS_SECRET_ACCESS_KEY": "testing",
         "CLAIM_CHECK_BUCKET": BUCKET,
         "AWS_ENDPOINT_URL": proxy.url,
+        "GITHUB_IP_ALLOWLIST": "off",
     }
     settings.update(overrides)
     return settings
@@ -222,6 +227,35 @@ def drain(resources, wait=0):
 
 def sign(secret, body):
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+class FakeMeta:
+    """GitHub's meta API on loopback: `hooks` ranges, or a failure."""
+
+    def __init__(self, hooks):
+        self.hooks = hooks
+        self.fail = False
+        meta = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                if meta.fail:
+                    self.send_response(500)
+                    self.end_headers()
+                    return
+                data = json.dumps({"verifiable_password_authentication": False, "hooks": meta.hooks, "web": ["0.0.0.0/0"]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/meta"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 def post(url, event, body, secret=SECRET, headers=None, content_type="application/json"):

@@ -6,6 +6,7 @@ import subprocess
 
 from conftest import (
     BUCKET,
+    FakeMeta,
     PREVIOUS_SECRET,
     ROOT,
     drain,
@@ -138,3 +139,54 @@ def test_a_missing_setting_is_500_not_a_silent_accept(aws_resources, proxy):
         assert (status, answer["reason"]) == (500, "misconfigured")
     finally:
         stop_worker(proc)
+
+
+def test_rejections_are_counted_and_raise_rate_limited_alerts(aws_resources, proxy):
+    sqs = aws_resources["sqs"]
+    alerts_url = sqs.create_queue(QueueName="hooklake-edge-alerts")["QueueUrl"]
+    proc, url = start_worker(worker_settings(aws_resources, proxy, SQS_ALERT_QUEUE_URL=alerts_url))
+    try:
+        body = merged_payload()
+        for _ in range(3):
+            assert post(url, "pull_request", body, secret="forged")[0] == 401
+        assert post(url, "pull_request", body, secret=None)[0] == 401
+        import time
+
+        time.sleep(1)  # alerts are sent after the answer
+        got = sqs.receive_message(QueueUrl=alerts_url, MaxNumberOfMessages=10, WaitTimeSeconds=2).get("Messages", [])
+        alerts = sorted((json.loads(m["Body"]) for m in got), key=lambda a: a["reason"])
+        # The readiness probe's GET was a rejection too (405): it alerts as well.
+        assert [a["reason"] for a in alerts] == ["bad_signature", "method_not_allowed", "missing_signature"], "one per reason per window"
+        assert alerts[0]["status"] == 401
+        assert alerts[0]["sample"]["event"] == "pull_request"
+        assert "payload" not in json.dumps(alerts[0]), "never the body"
+        assert drain(aws_resources, wait=0) == [], "no delivery was queued"
+    finally:
+        stop_worker(proc)
+
+
+def test_ip_allowlist_refreshed_by_cron_never_blocks_a_signed_delivery(aws_resources, proxy):
+    import urllib.request
+
+    meta = FakeMeta(hooks=["192.0.2.0/24", "2001:db8::/32"])
+    settings = worker_settings(aws_resources, proxy, GITHUB_IP_ALLOWLIST="on", GITHUB_META_URL=meta.url)
+    proc, url = start_worker(settings, extra_args=["--test-scheduled"])
+    try:
+        outside = {"CF-Connecting-IP": "203.0.113.9"}
+        # No list yet: nothing to check, the HMAC decides.
+        assert post(url, "pull_request", merged_payload(), secret=None, headers=outside)[0] == 401
+
+        urllib.request.urlopen(url + "__scheduled?cron=*/30+*+*+*+*", timeout=30).read()
+        status, answer, _ = post(url, "pull_request", merged_payload(), secret=None, headers=outside)
+        assert (status, answer["reason"]) == (403, "ip_not_allowed")
+        # A correctly signed delivery from outside the ranges still goes through.
+        assert post(url, "pull_request", merged_payload(), headers=outside)[0] == 202
+
+        # A failed refresh keeps the last list.
+        meta.fail = True
+        urllib.request.urlopen(url + "__scheduled?cron=*/30+*+*+*+*", timeout=30).read()
+        assert post(url, "pull_request", merged_payload(), secret=None, headers=outside)[0] == 403
+        assert len(drain(aws_resources, wait=1)) == 1
+    finally:
+        stop_worker(proc)
+        meta.server.shutdown()

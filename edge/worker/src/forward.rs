@@ -172,14 +172,37 @@ pub fn send_message(
     now: DateTime<Utc>,
 ) -> Result<SignedRequest, ForwardError> {
     let string = |v: &str| serde_json::json!({"DataType": "String", "StringValue": v});
+    let attributes = serde_json::json!({
+        "event": string(&envelope.event),
+        "delivery_id": string(&envelope.delivery_id),
+        "envelope_version": {"DataType": "Number", "StringValue": envelope.v.to_string()},
+    });
+    send_to(settings, &settings.queue_url, line, attributes, now)
+}
+
+/// A signed SQS `SendMessage` of an alert to `queue_url`.
+pub fn send_alert(
+    settings: &Settings,
+    queue_url: &str,
+    alert: &str,
+    now: DateTime<Utc>,
+) -> Result<SignedRequest, ForwardError> {
+    let attributes =
+        serde_json::json!({"kind": {"DataType": "String", "StringValue": "rejection"}});
+    send_to(settings, queue_url, alert, attributes, now)
+}
+
+fn send_to(
+    settings: &Settings,
+    queue_url: &str,
+    message: &str,
+    attributes: serde_json::Value,
+    now: DateTime<Utc>,
+) -> Result<SignedRequest, ForwardError> {
     let body = serde_json::json!({
-        "QueueUrl": settings.queue_url,
-        "MessageBody": line,
-        "MessageAttributes": {
-            "event": string(&envelope.event),
-            "delivery_id": string(&envelope.delivery_id),
-            "envelope_version": {"DataType": "Number", "StringValue": envelope.v.to_string()},
-        }
+        "QueueUrl": queue_url,
+        "MessageBody": message,
+        "MessageAttributes": attributes,
     })
     .to_string();
     let headers = vec![

@@ -5,9 +5,14 @@
 //! - [`forward`]: pure construction of SigV4-signed SQS `SendMessage` and S3
 //!   `PutObject` requests, the check of SQS's answer (MD5 of the body), the
 //!   claim check for payloads too big for a message, and the retry schedule.
+//! - [`allowlist`]: GitHub's hook ranges, refreshed by a Cron Trigger into KV,
+//!   a second gate that never blocks a correctly signed delivery.
+//! - [`alerts`]: counting rejections and rate-limiting alerts about them.
 //! - `glue` (wasm32 only): the `#[event(fetch)]` handler, a thin shell that
 //!   runs the edge core and performs the requests `forward` builds.
 
+pub mod alerts;
+pub mod allowlist;
 pub mod forward;
 pub mod settings;
 

@@ -25,6 +25,12 @@ pub struct Settings {
     pub claim_check_bucket: Option<String>,
     /// `AWS_ENDPOINT_URL`: overrides the AWS endpoints (tests, private endpoints).
     pub endpoint_url: Option<String>,
+    /// `SQS_ALERT_QUEUE_URL`: where sampled rejection alerts go (optional).
+    pub alert_queue_url: Option<String>,
+    /// `GITHUB_IP_ALLOWLIST`: `on` to check sources against GitHub's hook ranges.
+    pub ip_allowlist: bool,
+    /// `GITHUB_META_URL`: where the Cron Trigger reads the ranges.
+    pub meta_url: String,
 }
 
 impl Settings {
@@ -47,6 +53,11 @@ impl Settings {
             secret_access_key: need("AWS_SECRET_ACCESS_KEY")?,
             claim_check_bucket: optional("CLAIM_CHECK_BUCKET"),
             endpoint_url: optional("AWS_ENDPOINT_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            alert_queue_url: optional("SQS_ALERT_QUEUE_URL"),
+            ip_allowlist: optional("GITHUB_IP_ALLOWLIST")
+                .is_some_and(|v| v.eq_ignore_ascii_case("on")),
+            meta_url: optional("GITHUB_META_URL")
+                .unwrap_or_else(|| crate::allowlist::DEFAULT_META_URL.to_owned()),
         })
     }
 }
