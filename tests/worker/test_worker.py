@@ -190,3 +190,15 @@ def test_ip_allowlist_refreshed_by_cron_never_blocks_a_signed_delivery(aws_resou
     finally:
         stop_worker(proc)
         meta.server.shutdown()
+
+
+def test_deploy_dry_run_produces_the_upload_bundle(tmp_path):
+    env = dict(os.environ, HOOKLAKE_WORKER_PREBUILT="1", WRANGLER_SEND_METRICS="false", CI="true")
+    out = subprocess.run(
+        ["npx", "wrangler", "deploy", "--dry-run", "--outdir", str(tmp_path / "dist")],
+        cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    files = {p.name for p in (tmp_path / "dist").rglob("*") if p.is_file()}
+    assert any(f.endswith(".wasm") for f in files), files
+    assert any(f.endswith(".js") or f.endswith(".mjs") for f in files), files
