@@ -32,7 +32,8 @@ pub enum OutputFormat {
 }
 
 /// A DataFusion session with the lake registered as `github_webhooks_table`
-/// (also reachable as `github_webhooks_db.github_webhooks_table`).
+/// (also reachable as `github_webhooks_db.github_webhooks_table`), and the
+/// deduplicating view `merged_pull_requests` over it.
 pub async fn lake_session(lake: &Path) -> anyhow::Result<SessionContext> {
     anyhow::ensure!(
         lake.is_dir(),
@@ -56,6 +57,8 @@ pub async fn lake_session(lake: &Path) -> anyhow::Result<SessionContext> {
             .with_schema(row_schema()),
     )?;
     ctx.register_table(TABLE, Arc::new(table))?;
+    // One row per merged pull request, as in Athena (generated from schema/).
+    ctx.sql(&hooklake_schema::catalog::dedup_view_sql()).await?;
     Ok(ctx)
 }
 

@@ -213,11 +213,49 @@ pub fn athena_ddl(location: &str) -> String {
     )
 }
 
+/// The view with exactly one row per merged pull request.
+pub const DEDUP_VIEW: &str = "merged_pull_requests";
+
+/// `CREATE OR REPLACE VIEW merged_pull_requests`: one row per merged pull
+/// request (natural key: repository id + number), the latest delivery
+/// winning. GitHub redelivers, and SQS and Lambda deliver at least once, so
+/// the table may hold a merge more than once; readers who want each merge
+/// once query this view. Runs unchanged in Athena and in `hooklake query`.
+///
+/// ```
+/// let sql = hooklake_schema::catalog::dedup_view_sql();
+/// assert!(sql.contains("PARTITION BY repository_id, number"));
+/// ```
+pub fn dedup_view_sql() -> String {
+    let table = glue_table();
+    let columns: Vec<&str> = table
+        .columns
+        .iter()
+        .chain(&table.partition_keys)
+        .map(|c| c.name.as_str())
+        .collect();
+    let list = columns.join(", ");
+    format!(
+        "-- Generated from hooklake's Arrow schema by `hooklake-schema-gen`; do not edit.\n\
+         CREATE OR REPLACE VIEW {db}.{DEDUP_VIEW} AS\n\
+         SELECT {list}\n\
+         FROM (\n  \
+           SELECT {list},\n    \
+             row_number() OVER (PARTITION BY repository_id, number ORDER BY received_at DESC, delivery_id DESC) AS delivery_rank\n  \
+           FROM {db}.{tbl}\n\
+         ) ranked\n\
+         WHERE delivery_rank = 1\n",
+        db = table.database,
+        tbl = table.table,
+    )
+}
+
 /// The checked-in generated files: (path relative to `schema/`, content).
 pub fn generated_files() -> Vec<(&'static str, String)> {
     vec![
         ("generated/athena_ddl.sql", athena_ddl(PLACEHOLDER_LOCATION)),
         ("generated/glue_table.json", glue_table_json()),
+        ("generated/merged_pull_requests_view.sql", dedup_view_sql()),
     ]
 }
 

@@ -107,7 +107,9 @@ class FaultProxy:
                     self.wfile.write(payload)
                     return
                 if mode == "hang":
-                    time.sleep(30)
+                    # Far longer than the Worker waits for one answer (1.5 s),
+                    # short enough not to pile up connections across tests.
+                    time.sleep(5)
                     return
                 req = urllib.request.Request(proxy.upstream + self.path, data=body if body else None, method=self.command)
                 for k, v in self.headers.items():
@@ -272,9 +274,14 @@ def post(url, event, body, secret=SECRET, headers=None, content_type="applicatio
     req = urllib.request.Request(url, data=body, headers=h, method="POST")
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status, json.loads(resp.read()), h["X-GitHub-Delivery"]
+            status, raw = resp.status, resp.read()
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read()), h["X-GitHub-Delivery"]
+        status, raw = e.code, e.read()
+    try:
+        answer = json.loads(raw)
+    except ValueError:
+        raise AssertionError(f"HTTP {status} with a body that is not the Worker's JSON: {raw[:300]!r}")
+    return status, answer, h["X-GitHub-Delivery"]
 
 
 def fixture(event, name):
