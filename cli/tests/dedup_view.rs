@@ -8,24 +8,6 @@ use common::*;
 use hooklake_schema::envelope::Envelope;
 use hooklake_tests::fixtures;
 
-fn csv(lake: &std::path::Path, sql: &str) -> Vec<String> {
-    let out = run(hooklake()
-        .args(["query", "--format", "csv", "--lake"])
-        .arg(lake)
-        .arg(sql));
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(str::to_owned)
-        .collect()
-}
-
 #[test]
 fn merged_pull_requests_view_keeps_the_latest_delivery_of_each_merge() {
     let dir = tempfile::tempdir().unwrap();
@@ -62,11 +44,11 @@ fn merged_pull_requests_view_keeps_the_latest_delivery_of_each_merge() {
     );
 
     assert_eq!(
-        csv(&lake, "SELECT count(*) FROM github_webhooks_table"),
+        query_csv(&lake, "SELECT count(*) FROM github_webhooks_table"),
         ["3"]
     );
     assert_eq!(
-        csv(
+        query_csv(
             &lake,
             "SELECT delivery_id FROM merged_pull_requests ORDER BY delivery_id"
         ),
@@ -75,7 +57,7 @@ fn merged_pull_requests_view_keeps_the_latest_delivery_of_each_merge() {
     );
     // The view is the generated one, with every column of the table.
     assert_eq!(
-        csv(&lake, "SELECT count(*) FROM github_webhooks_db.merged_pull_requests WHERE merged_date IS NOT NULL AND payload IS NOT NULL"),
+        query_csv(&lake, "SELECT count(*) FROM github_webhooks_db.merged_pull_requests WHERE merged_date IS NOT NULL AND payload IS NOT NULL"),
         ["2"]
     );
 }

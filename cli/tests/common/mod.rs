@@ -89,12 +89,12 @@ pub fn run(cmd: &mut Command) -> Output {
     out
 }
 
-/// Delivery ids in the lake, with duplicates kept (read through `hooklake query`).
-pub fn lake_delivery_ids(lake: &Path) -> Vec<String> {
+/// Rows of a query's CSV answer, header dropped (through `hooklake query`).
+pub fn query_csv(lake: &Path, sql: &str) -> Vec<String> {
     let out = run(hooklake()
         .args(["query", "--format", "csv", "--lake"])
         .arg(lake)
-        .arg("SELECT delivery_id FROM github_webhooks_table ORDER BY delivery_id"));
+        .arg(sql));
     assert!(
         out.status.success(),
         "query failed: {}",
@@ -106,6 +106,14 @@ pub fn lake_delivery_ids(lake: &Path) -> Vec<String> {
         .skip(1)
         .map(str::to_owned)
         .collect()
+}
+
+/// Delivery ids in the lake, with duplicates kept.
+pub fn lake_delivery_ids(lake: &Path) -> Vec<String> {
+    query_csv(
+        lake,
+        "SELECT delivery_id FROM github_webhooks_table ORDER BY delivery_id",
+    )
 }
 
 pub fn as_set(ids: &[String]) -> BTreeSet<String> {
