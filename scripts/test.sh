@@ -3,7 +3,8 @@
 # fresh machine: the wasm32 toolchain and the Worker's tools
 # (scripts/setup-wasm.sh, scripts/setup-worker.sh: wasm-bindgen, worker-build,
 # wrangler/workerd from npm) and the Python tools (scripts/setup-python.sh:
-# DuckDB, pyarrow, moto, boto3, pytest).
+# DuckDB, pyarrow, moto, boto3, pytest; checkov in its own venv). Terraform
+# itself must be on PATH (it is on the CI image; only `fmt` is used).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -12,9 +13,11 @@ step() { printf '\n==> %s\n' "$*"; }
 LOG_DIR="$(mktemp -d)"
 trap 'rm -rf "$LOG_DIR"' EXIT
 
-step "Python tools (DuckDB, pyarrow, moto, pytest)"
+step "Python tools (DuckDB, pyarrow, moto, pytest, checkov)"
 HOOKLAKE_PYTHON="$(bash scripts/setup-python.sh)"
 export HOOKLAKE_PYTHON
+HOOKLAKE_CHECKOV="$(dirname "$(bash scripts/setup-python.sh checkov tests/requirements-checkov.txt)")/checkov"
+export HOOKLAKE_CHECKOV
 
 step "edge core builds for wasm32-unknown-unknown"
 WASM_BIN="$(bash scripts/setup-wasm.sh)"
@@ -31,10 +34,10 @@ cargo test --locked --workspace 2>&1 | tee "$LOG_DIR/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 
-step "the Worker: build, then run it in workerd (wrangler dev) against moto"
+step "the Worker in workerd (wrangler dev) against moto; infra/ and workflows (terraform fmt, checkov, actionlint)"
 bash scripts/build-worker.sh
 set +e
-HOOKLAKE_BIN="$ROOT/target/debug/hooklake" "$HOOKLAKE_PYTHON" -m pytest tests/worker -q -p no:cacheprovider 2>&1 | tee "$LOG_DIR/pytest.log"
+HOOKLAKE_BIN="$ROOT/target/debug/hooklake" "$HOOKLAKE_PYTHON" -m pytest tests/worker tests/infra -q -p no:cacheprovider 2>&1 | tee "$LOG_DIR/pytest.log"
 pytest_status=${PIPESTATUS[0]}
 set -e
 

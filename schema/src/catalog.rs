@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::arrow::{row_schema, COMMENT_KEY};
 use crate::partition::{PARTITION_COLUMN, PARTITION_DATE_FORMAT_ATHENA, PARTITION_RANGE_START};
-use crate::{DATABASE, TABLE};
+use crate::{DATABASE, REFERENCE_QUERY, TABLE};
 
 /// Placeholder location used in the checked-in DDL.
 pub const PLACEHOLDER_LOCATION: &str = "s3://YOUR-LAKE-BUCKET/github_webhooks_table/";
@@ -227,6 +227,16 @@ pub const DEDUP_VIEW: &str = "merged_pull_requests";
 /// assert!(sql.contains("PARTITION BY repository_id, number"));
 /// ```
 pub fn dedup_view_sql() -> String {
+    format!(
+        "-- Generated from hooklake's Arrow schema by `hooklake-schema-gen`; do not edit.\n\
+         CREATE OR REPLACE VIEW {DATABASE}.{DEDUP_VIEW} AS\n{select}",
+        select = dedup_view_select()
+    )
+}
+
+/// The view's `SELECT`, shared by the `CREATE VIEW` statement and the Glue
+/// view definition.
+fn dedup_view_select() -> String {
     let table = glue_table();
     let columns: Vec<&str> = table
         .columns
@@ -236,9 +246,7 @@ pub fn dedup_view_sql() -> String {
         .collect();
     let list = columns.join(", ");
     format!(
-        "-- Generated from hooklake's Arrow schema by `hooklake-schema-gen`; do not edit.\n\
-         CREATE OR REPLACE VIEW {db}.{DEDUP_VIEW} AS\n\
-         SELECT {list}\n\
+        "SELECT {list}\n\
          FROM (\n  \
            SELECT {list},\n    \
              row_number() OVER (PARTITION BY repository_id, number ORDER BY received_at DESC, delivery_id DESC) AS delivery_rank\n  \
@@ -250,12 +258,80 @@ pub fn dedup_view_sql() -> String {
     )
 }
 
+/// The type Athena's engine (Trino) gives an Arrow type inside a view
+/// definition, e.g. `array(varchar)` for Hive's `array<string>`.
+pub fn engine_type(data_type: &DataType) -> String {
+    match data_type {
+        DataType::Utf8 | DataType::LargeUtf8 => "varchar".into(),
+        DataType::Int64 => "bigint".into(),
+        DataType::Int32 => "integer".into(),
+        DataType::Boolean => "boolean".into(),
+        DataType::Float64 => "double".into(),
+        DataType::Timestamp(_, _) => "timestamp".into(),
+        DataType::Date32 => "date".into(),
+        DataType::List(item) | DataType::LargeList(item) => {
+            format!("array({})", engine_type(item.data_type()))
+        }
+        DataType::Struct(fields) => {
+            let members: Vec<String> = fields
+                .iter()
+                .map(|f| format!("{} {}", f.name(), engine_type(f.data_type())))
+                .collect();
+            format!("row({})", members.join(", "))
+        }
+        other => panic!("no engine type for Arrow {other}: extend catalog::engine_type"),
+    }
+}
+
+/// The dedup view as a Glue table of type `VIRTUAL_VIEW`, which is how Athena
+/// stores views, so Terraform can create it without running a query.
+///
+/// `presto_view` is the document Athena keeps base64-encoded in the table's
+/// `ViewOriginalText` (`/* Presto View: <base64> */`); `columns` are the same
+/// columns in Hive types for the table's storage descriptor.
+pub fn glue_view_json() -> String {
+    let table = glue_table();
+    let schema = row_schema();
+    let mut engine_columns: Vec<serde_json::Value> = schema
+        .fields()
+        .iter()
+        .map(|f| serde_json::json!({"name": f.name(), "type": engine_type(f.data_type())}))
+        .collect();
+    engine_columns.extend(
+        table
+            .partition_keys
+            .iter()
+            .map(|c| serde_json::json!({"name": c.name, "type": "varchar"})),
+    );
+    let hive_columns: Vec<&Column> = table.columns.iter().chain(&table.partition_keys).collect();
+    let value = serde_json::json!({
+        "database": DATABASE,
+        "name": DEDUP_VIEW,
+        "description": "One row per merged pull request (repository_id + number), the latest delivery winning (hooklake)",
+        "columns": hive_columns,
+        "presto_view": {
+            "originalSql": dedup_view_select(),
+            "catalog": "awsdatacatalog",
+            "schema": DATABASE,
+            "columns": engine_columns,
+        },
+    });
+    let mut text = serde_json::to_string_pretty(&value).expect("glue view serialises");
+    text.push('\n');
+    text
+}
+
 /// The checked-in generated files: (path relative to `schema/`, content).
 pub fn generated_files() -> Vec<(&'static str, String)> {
     vec![
         ("generated/athena_ddl.sql", athena_ddl(PLACEHOLDER_LOCATION)),
         ("generated/glue_table.json", glue_table_json()),
         ("generated/merged_pull_requests_view.sql", dedup_view_sql()),
+        ("generated/merged_pull_requests_view.json", glue_view_json()),
+        (
+            "generated/reference_query.sql",
+            format!("{REFERENCE_QUERY}\n"),
+        ),
     ]
 }
 

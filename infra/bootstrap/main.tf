@@ -1,0 +1,229 @@
+# Run once, by hand, with administrator credentials (docs/deploy.md, step 1):
+# the Terraform state bucket, GitHub's OIDC provider, and the two roles the
+# workflows assume. No long-lived AWS key is ever stored in GitHub.
+#
+# - plan role: assumable from pull requests; read-only.
+# - apply role: assumable only from the protected `production` environment
+#   (jobs on main); manages hooklake's resources.
+
+terraform {
+  required_version = ">= 1.10"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = "~> 6.0"
+    }
+  }
+}
+
+provider "aws" {
+  region = var.region
+}
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  account   = data.aws_caller_identity.current.account_id
+  partition = data.aws_partition.current.partition
+  repo      = "repo:${var.github_repository}"
+}
+
+resource "aws_s3_bucket" "state" {
+  #checkov:skip=CKV_AWS_144:State is recoverable from versioning in-region; cross-region replication doubles a bucket for a few kilobytes.
+  #checkov:skip=CKV_AWS_18:Access to the state bucket is recorded by CloudTrail; server access logs would need yet another bucket.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes events from the state bucket.
+  bucket = var.state_bucket_name
+}
+
+resource "aws_s3_bucket_public_access_block" "state" {
+  bucket                  = aws_s3_bucket.state.id
+  block_public_acls       = true
+  block_public_policy     = true
+  ignore_public_acls      = true
+  restrict_public_buckets = true
+}
+
+resource "aws_s3_bucket_versioning" "state" {
+  bucket = aws_s3_bucket.state.id
+  versioning_configuration {
+    status = "Enabled"
+  }
+}
+
+resource "aws_kms_key" "state" {
+  description             = "hooklake Terraform state"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "AccountAdministersTheKeyThroughIam"
+      Effect    = "Allow"
+      Principal = { AWS = "arn:${local.partition}:iam::${local.account}:root" }
+      Action    = "kms:*"
+      Resource  = "*"
+    }]
+  })
+}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "state" {
+  bucket = aws_s3_bucket.state.id
+  rule {
+    apply_server_side_encryption_by_default {
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = aws_kms_key.state.arn
+    }
+    bucket_key_enabled = true
+  }
+}
+
+resource "aws_s3_bucket_lifecycle_configuration" "state" {
+  bucket = aws_s3_bucket.state.id
+  rule {
+    id     = "old-state-versions"
+    status = "Enabled"
+    filter {}
+    noncurrent_version_expiration {
+      noncurrent_days = 90
+    }
+    abort_incomplete_multipart_upload {
+      days_after_initiation = 1
+    }
+  }
+}
+
+resource "aws_s3_bucket_policy" "state" {
+  bucket = aws_s3_bucket.state.id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "DenyPlainHttp"
+      Effect    = "Deny"
+      Principal = "*"
+      Action    = "s3:*"
+      Resource  = [aws_s3_bucket.state.arn, "${aws_s3_bucket.state.arn}/*"]
+      Condition = { Bool = { "aws:SecureTransport" = "false" } }
+    }]
+  })
+  depends_on = [aws_s3_bucket_public_access_block.state]
+}
+
+resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+
+# Who may assume each role: the plan role from pull requests (and main), the
+# apply role only from jobs in the protected `production` environment.
+locals {
+  assume_subjects = {
+    plan  = ["${local.repo}:pull_request", "${local.repo}:ref:refs/heads/main"]
+    apply = ["${local.repo}:environment:production"]
+  }
+}
+
+data "aws_iam_policy_document" "assume" {
+  for_each = local.assume_subjects
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.github.arn]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = each.value
+    }
+  }
+}
+
+resource "aws_iam_role" "plan" {
+  name                 = "hooklake-terraform-plan"
+  assume_role_policy   = data.aws_iam_policy_document.assume["plan"].json
+  max_session_duration = 3600
+}
+
+resource "aws_iam_role_policy_attachment" "plan_read_only" {
+  role       = aws_iam_role.plan.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
+}
+
+resource "aws_iam_role" "apply" {
+  name                 = "hooklake-terraform-apply"
+  assume_role_policy   = data.aws_iam_policy_document.assume["apply"].json
+  max_session_duration = 3600
+}
+
+# Everything but IAM, which is limited to hooklake's own names below.
+resource "aws_iam_role_policy_attachment" "apply_power_user" {
+  role       = aws_iam_role.apply.name
+  policy_arn = "arn:${local.partition}:iam::aws:policy/PowerUserAccess"
+}
+
+data "aws_iam_policy_document" "apply_iam" {
+  statement {
+    sid     = "ManageHooklakeIdentities"
+    actions = ["iam:*"]
+    resources = [
+      "arn:${local.partition}:iam::${local.account}:role/hooklake/*",
+      "arn:${local.partition}:iam::${local.account}:user/hooklake/*",
+      "arn:${local.partition}:iam::${local.account}:group/hooklake/*",
+    ]
+  }
+}
+
+resource "aws_iam_role_policy" "apply_iam" {
+  name   = "hooklake-identities"
+  role   = aws_iam_role.apply.id
+  policy = data.aws_iam_policy_document.apply_iam.json
+}
+
+data "aws_iam_policy_document" "state_write" {
+  statement {
+    sid       = "ReadWriteState"
+    actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]
+    resources = ["${aws_s3_bucket.state.arn}/hooklake/*"]
+  }
+  statement {
+    sid       = "ListState"
+    actions   = ["s3:ListBucket"]
+    resources = [aws_s3_bucket.state.arn]
+  }
+  statement {
+    sid       = "StateKey"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.state.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "apply_state" {
+  name   = "hooklake-state"
+  role   = aws_iam_role.apply.id
+  policy = data.aws_iam_policy_document.state_write.json
+}
+
+data "aws_iam_policy_document" "state_read" {
+  statement {
+    sid       = "ReadState"
+    actions   = ["s3:GetObject"]
+    resources = ["${aws_s3_bucket.state.arn}/hooklake/*"]
+  }
+  statement {
+    sid       = "StateKey"
+    actions   = ["kms:Decrypt"]
+    resources = [aws_kms_key.state.arn]
+  }
+}
+
+resource "aws_iam_role_policy" "plan_state" {
+  name   = "hooklake-state"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.state_read.json
+}

@@ -1,0 +1,15 @@
+variable "region" {
+  description = "AWS region."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "state_bucket_name" {
+  description = "Globally unique name for the Terraform state bucket."
+  type        = string
+}
+
+variable "github_repository" {
+  description = "owner/name of the GitHub repository whose workflows deploy hooklake."
+  type        = string
+}

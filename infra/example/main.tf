@@ -1,0 +1,84 @@
+# hooklake on AWS and GitHub, from the modules in ../modules.
+# docs/deploy.md walks through it from an empty account.
+
+locals {
+  tags = { application = "hooklake", name = var.name }
+}
+
+module "key" {
+  source                         = "../modules/key"
+  name                           = var.name
+  encrypt_via_service_principals = [module.edge_principal.user_arn]
+  tags                           = local.tags
+}
+
+module "lake" {
+  source      = "../modules/lake"
+  bucket_name = var.lake_bucket_name
+  kms_key_arn = module.key.key_arn
+  tags        = local.tags
+}
+
+module "queue" {
+  source        = "../modules/queue"
+  name          = var.name
+  kms_key_arn   = module.key.key_arn
+  alert_senders = [module.edge_principal.user_arn]
+  # 6x the function's timeout (AWS's advice for SQS event sources).
+  visibility_timeout_seconds = 6 * 60
+  tags                       = local.tags
+}
+
+module "edge_principal" {
+  source             = "../modules/edge_principal"
+  name               = var.name
+  queue_arn          = module.queue.deliveries_arn
+  bucket_arn         = module.lake.bucket_arn
+  claim_check_prefix = module.lake.claim_check_prefix
+  tags               = local.tags
+}
+
+module "ingest" {
+  source             = "../modules/ingest"
+  name               = var.name
+  package_path       = var.lambda_package
+  queue_arn          = module.queue.deliveries_arn
+  bucket_name        = module.lake.bucket_name
+  bucket_arn         = module.lake.bucket_arn
+  table_prefix       = module.lake.table_prefix
+  claim_check_prefix = module.lake.claim_check_prefix
+  kms_key_arn        = module.key.key_arn
+  timeout_seconds    = 60
+  tags               = local.tags
+}
+
+module "catalog" {
+  source           = "../modules/catalog"
+  name             = var.name
+  table_location   = module.lake.table_location
+  results_location = module.lake.athena_results_location
+  kms_key_arn      = module.key.key_arn
+  tags             = local.tags
+}
+
+module "alarms" {
+  source                 = "../modules/alarms"
+  name                   = var.name
+  kms_key_arn            = module.key.key_arn
+  queue_name             = module.queue.deliveries_name
+  dead_letter_queue_name = module.queue.dead_letter_name
+  alert_queue_name       = module.queue.alerts_name
+  function_name          = module.ingest.function_name
+  alarm_emails           = var.alarm_emails
+  tags                   = local.tags
+}
+
+module "github_webhook" {
+  source                 = "../modules/github_webhook"
+  url                    = var.worker_url
+  repositories           = var.github_repositories
+  organization_webhook   = var.github_organization_webhook
+  active_secret          = var.webhook_active_secret
+  secret_generations     = var.webhook_secret_generations
+  accept_inactive_secret = var.webhook_accept_inactive_secret
+}

@@ -1,0 +1,70 @@
+# Everything the Worker needs; the deploy workflow (.github/workflows/infra.yml)
+# pipes these into `wrangler secret put` and `wrangler deploy --var`.
+
+output "queue_url" {
+  description = "SQS_QUEUE_URL for the Worker; --queue-url for hooklake ingest."
+  value       = module.queue.deliveries_url
+}
+
+output "dead_letter_queue_url" {
+  description = "The dead-letter queue, for hooklake dlq dump / redrive."
+  value       = module.queue.dead_letter_url
+}
+
+output "alert_queue_url" {
+  description = "SQS_ALERT_QUEUE_URL for the Worker."
+  value       = module.queue.alerts_url
+}
+
+output "region" {
+  description = "AWS_REGION for the Worker."
+  value       = var.region
+}
+
+output "lake_bucket" {
+  description = "CLAIM_CHECK_BUCKET for the Worker; the lake's bucket."
+  value       = module.lake.bucket_name
+}
+
+output "table_location" {
+  description = "The table's s3:// location (hooklake query --lake)."
+  value       = module.lake.table_location
+}
+
+output "edge_access_key_id" {
+  description = "AWS_ACCESS_KEY_ID for the Worker."
+  value       = module.edge_principal.access_key_id
+}
+
+output "edge_secret_access_key" {
+  description = "AWS_SECRET_ACCESS_KEY for the Worker."
+  value       = module.edge_principal.secret_access_key
+  sensitive   = true
+}
+
+output "webhook_secret" {
+  description = "WEBHOOK_SECRET for the Worker."
+  value       = module.github_webhook.active_secret
+  sensitive   = true
+}
+
+output "webhook_secret_previous" {
+  description = "WEBHOOK_SECRET_PREVIOUS for the Worker (empty outside a rotation)."
+  value       = module.github_webhook.inactive_secret
+  sensitive   = true
+}
+
+output "github_secret_arn" {
+  description = "Put the GitHub token or App credentials here (docs/operations.md)."
+  value       = module.ingest.github_secret_arn
+}
+
+output "athena_workgroup" {
+  description = "Athena workgroup with the named queries."
+  value       = module.catalog.workgroup
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic the alarms publish to."
+  value       = module.alarms.topic_arn
+}

@@ -1,0 +1,68 @@
+variable "region" {
+  description = "AWS region for every resource."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name" {
+  description = "Name prefix of every resource."
+  type        = string
+  default     = "hooklake"
+}
+
+variable "lake_bucket_name" {
+  description = "Globally unique name for the lake bucket."
+  type        = string
+}
+
+variable "lambda_package" {
+  description = "Path to the release's hooklake-lambda-arm64.zip."
+  type        = string
+  default     = "hooklake-lambda-arm64.zip"
+}
+
+variable "worker_url" {
+  description = "The Worker's public https:// URL (wrangler deploy prints it)."
+  type        = string
+}
+
+variable "github_owner" {
+  description = "GitHub user or organisation that owns the repositories."
+  type        = string
+}
+
+variable "github_repositories" {
+  description = "Repositories that get the webhook (empty with github_organization_webhook for the whole organisation)."
+  type        = list(string)
+  default     = []
+}
+
+variable "github_organization_webhook" {
+  description = "One webhook on the whole organisation."
+  type        = bool
+  default     = false
+}
+
+variable "webhook_active_secret" {
+  description = "Secret slot GitHub signs with (blue or green); see the rotation steps in docs/operations.md."
+  type        = string
+  default     = "blue"
+}
+
+variable "webhook_secret_generations" {
+  description = "Bump a slot to generate a new secret in it."
+  type        = map(number)
+  default     = { blue = 1, green = 1 }
+}
+
+variable "webhook_accept_inactive_secret" {
+  description = "During a rotation: the Worker also accepts the inactive slot."
+  type        = bool
+  default     = false
+}
+
+variable "alarm_emails" {
+  description = "Email addresses for alarms."
+  type        = list(string)
+  default     = []
+}

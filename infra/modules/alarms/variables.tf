@@ -1,0 +1,47 @@
+variable "name" {
+  description = "Name prefix of every hooklake resource."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "KMS key encrypting the alarm topic."
+  type        = string
+}
+
+variable "queue_name" {
+  description = "Name of the delivery queue."
+  type        = string
+}
+
+variable "dead_letter_queue_name" {
+  description = "Name of the dead-letter queue."
+  type        = string
+}
+
+variable "alert_queue_name" {
+  description = "Name of the Worker's alert queue."
+  type        = string
+}
+
+variable "function_name" {
+  description = "Name of the ingest function."
+  type        = string
+}
+
+variable "max_delivery_age_seconds" {
+  description = "Alarm when the oldest waiting delivery is older than this."
+  type        = number
+  default     = 1800
+}
+
+variable "alarm_emails" {
+  description = "Addresses subscribed to the alarm topic (each must confirm by email)."
+  type        = list(string)
+  default     = []
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

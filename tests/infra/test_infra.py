@@ -1,0 +1,97 @@
+"""Static checks of the deployment code: Terraform formatting, checkov over
+infra/, and actionlint over every workflow. None needs a cloud account or a
+provider download. (What the IAM policies and Glue columns say is checked in
+Rust: tests/tests/infra_terraform.rs.)"""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(*args, **kwargs):
+    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True, **kwargs)
+
+
+def terraform():
+    path = shutil.which("terraform")
+    if path is None:
+        pytest.fail("terraform is not on PATH; install Terraform >= 1.10 (it is on the CI image)")
+    return path
+
+
+def test_terraform_is_formatted():
+    env = dict(os.environ, TF_CLI_CONFIG_FILE="/dev/null")
+    result = run(terraform(), "fmt", "-check", "-recursive", "-diff", "infra/", env=env)
+    assert result.returncode == 0, f"run `terraform fmt -recursive infra/`:\n{result.stdout}{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def checkov_report():
+    checkov = os.environ.get("HOOKLAKE_CHECKOV")
+    if not checkov:
+        pytest.fail("HOOKLAKE_CHECKOV is not set; run the suite with ./scripts/test.sh")
+    result = run(checkov, "-d", "infra", "--framework", "terraform", "--skip-download", "-o", "json")
+    try:
+        return json.loads(result.stdout)
+    except json.JSONDecodeError:
+        pytest.fail(f"checkov did not report JSON (exit {result.returncode}):\n{result.stderr[-4000:]}")
+
+
+def test_checkov_reports_no_failed_check(checkov_report):
+    summary = checkov_report["summary"]
+    failed = [
+        f"{c['check_id']} {c['resource']} ({c['file_path']}:{c['file_line_range'][0]}): {c['check_name']}"
+        for c in checkov_report["results"]["failed_checks"]
+    ]
+    assert summary["parsing_errors"] == 0
+    assert failed == [], "\n".join(failed)
+    # It really scanned the modules, the example and the bootstrap.
+    assert summary["passed"] > 150
+    assert summary["resource_count"] > 50
+
+
+def test_every_skipped_check_gives_its_reason(checkov_report):
+    skipped = checkov_report["results"]["skipped_checks"]
+    assert skipped, "expected the documented skips"
+    for check in skipped:
+        reason = (check["check_result"].get("suppress_comment") or "").strip()
+        assert reason and reason != "No comment provided", f"{check['check_id']} on {check['resource']} has no reason"
+        assert len(reason) > 30, f"{check['check_id']}: give a real reason, not {reason!r}"
+
+
+def test_every_workflow_passes_actionlint():
+    workflows = sorted((ROOT / ".github/workflows").glob("*.yml"))
+    assert {w.name for w in workflows} >= {"ci.yml", "release.yml", "deploy.yml"}
+    result = run("node", "scripts/lint-workflows.mjs")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"{len(workflows)} workflows, 0 findings" in result.stdout
+
+
+def test_actionlint_catches_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  build:\n    steps:\n      - run: echo ${{ nope.value }}\n")
+    result = run("node", "scripts/lint-workflows.mjs", str(broken))
+    assert result.returncode == 1
+    assert '"runs-on" section is missing' in result.stdout
+    assert 'undefined variable "nope"' in result.stdout
+
+
+def test_ci_workflow_runs_the_readme_test_command():
+    ci = (ROOT / ".github/workflows/ci.yml").read_text()
+    assert "bash .ci/run" in ci
+    assert "./scripts/test.sh" in (ROOT / "README.md").read_text()
+    assert "scripts/test.sh" in (ROOT / ".ci/run").read_text()
+
+
+def test_no_long_lived_aws_keys_in_workflows():
+    for workflow in (ROOT / ".github/workflows").glob("*.yml"):
+        text = workflow.read_text()
+        assert "AWS_SECRET_ACCESS_KEY" not in text, workflow.name
+        if "configure-aws-credentials" in text:
+            assert "role-to-assume" in text and "id-token: write" in text, workflow.name

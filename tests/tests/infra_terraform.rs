@@ -1,0 +1,381 @@
+//! What Terraform deploys (infra/), read statically with hcl-rs: the Glue
+//! columns are exactly those schema/ generates and the ingest core writes,
+//! and the IAM policies grant no more than each principal needs.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use hcl::{Block, Body, Expression};
+use hooklake_schema::catalog::{glue_table_json, glue_view_json, hive_type};
+use hooklake_schema::row::{ChangedFiles, ChangedFilesStatus, PullRequestRow, RenamedFile};
+use hooklake_tests::fixtures;
+use parquet::arrow::arrow_reader::{ArrowReaderOptions, ParquetRecordBatchReaderBuilder};
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn module_dir(module: &str) -> PathBuf {
+    repo_root().join("infra/modules").join(module)
+}
+
+/// Every top-level block of a module (all its `.tf` files).
+fn module_blocks(module: &str) -> Vec<Block> {
+    let dir = module_dir(module);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(file).unwrap();
+            let body: Body =
+                hcl::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            body.into_blocks().collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn labels(block: &Block) -> Vec<&str> {
+    block.labels().iter().map(|l| l.as_str()).collect()
+}
+
+/// The top-level block `kind "label0" "label1"`.
+fn find<'a>(blocks: &'a [Block], kind: &str, type_label: &str, name: &str) -> &'a Block {
+    blocks
+        .iter()
+        .find(|b| b.identifier() == kind && labels(b) == [type_label, name])
+        .unwrap_or_else(|| panic!("no {kind} \"{type_label}\" \"{name}\""))
+}
+
+fn attr<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
+    body.attributes().find(|a| a.key() == key).map(|a| a.expr())
+}
+
+/// An expression as Terraform source text (`var.queue_arn`, `"${...}/x*"`).
+fn source(expr: &Expression) -> String {
+    hcl::format::to_string(expr).expect("expression formats")
+}
+
+fn strings(expr: &Expression) -> Vec<String> {
+    match expr {
+        Expression::Array(items) => items.iter().map(source).collect(),
+        other => vec![source(other)],
+    }
+}
+
+/// One statement of an `aws_iam_policy_document`, as written.
+#[derive(Debug)]
+struct Statement {
+    effect: String,
+    actions: Vec<String>,
+    resources: Vec<String>,
+    principals: Vec<String>,
+    conditions: Vec<String>,
+    dynamic: bool,
+}
+
+fn statement(body: &Body, dynamic: bool) -> Statement {
+    let unquote = |s: String| s.trim_matches('"').to_owned();
+    Statement {
+        effect: attr(body, "effect")
+            .map(|e| unquote(source(e)))
+            .unwrap_or_else(|| "Allow".into()),
+        actions: attr(body, "actions")
+            .map(strings)
+            .unwrap_or_default()
+            .into_iter()
+            .map(unquote)
+            .collect(),
+        resources: attr(body, "resources").map(strings).unwrap_or_default(),
+        principals: body
+            .blocks()
+            .filter(|b| b.identifier() == "principals")
+            .flat_map(|b| {
+                attr(b.body(), "identifiers")
+                    .map(strings)
+                    .unwrap_or_default()
+            })
+            .collect(),
+        conditions: body
+            .blocks()
+            .filter(|b| b.identifier() == "condition")
+            .map(|b| attr(b.body(), "variable").map(source).unwrap_or_default())
+            .collect(),
+        dynamic,
+    }
+}
+
+/// The statements of `data "aws_iam_policy_document" name`, dynamic ones included.
+fn policy(blocks: &[Block], name: &str) -> Vec<Statement> {
+    let doc = find(blocks, "data", "aws_iam_policy_document", name);
+    let mut statements = Vec::new();
+    for block in doc.body().blocks() {
+        match block.identifier() {
+            "statement" => statements.push(statement(block.body(), false)),
+            "dynamic" if labels(block) == ["statement"] => {
+                let content = block
+                    .body()
+                    .blocks()
+                    .find(|b| b.identifier() == "content")
+                    .expect("dynamic statement has content");
+                statements.push(statement(content.body(), true));
+            }
+            _ => {}
+        }
+    }
+    statements
+}
+
+#[test]
+fn worker_principal_may_only_send_to_the_queue_and_put_claim_checks() {
+    let blocks = module_blocks("edge_principal");
+    let statements = policy(&blocks, "edge");
+    let granted: BTreeSet<(String, String, String)> = statements
+        .iter()
+        .flat_map(|s| {
+            s.actions.iter().flat_map(move |a| {
+                s.resources
+                    .iter()
+                    .map(move |r| (s.effect.clone(), a.clone(), r.clone()))
+            })
+        })
+        .collect();
+    let expected: BTreeSet<(String, String, String)> = [
+        ("Allow", "sqs:SendMessage", "var.queue_arn"),
+        (
+            "Allow",
+            "s3:PutObject",
+            "\"${var.bucket_arn}/${var.claim_check_prefix}*\"",
+        ),
+    ]
+    .into_iter()
+    .map(|(e, a, r)| (e.into(), a.into(), r.into()))
+    .collect();
+    assert_eq!(granted, expected);
+    assert!(statements
+        .iter()
+        .all(|s| s.conditions.is_empty() && !s.dynamic));
+
+    // That document is the principal's only identity policy: one group
+    // policy, no user policies, no attachments of managed policies.
+    let policy_bearing: Vec<String> = blocks
+        .iter()
+        .filter(|b| b.identifier() == "resource")
+        .filter(|b| {
+            let kind = labels(b)[0];
+            kind.contains("policy") || kind.contains("attachment")
+        })
+        .map(|b| labels(b).join("."))
+        .collect();
+    assert_eq!(policy_bearing, ["aws_iam_group_policy.edge"]);
+    let group_policy = find(&blocks, "resource", "aws_iam_group_policy", "edge");
+    assert_eq!(
+        source(attr(group_policy.body(), "policy").unwrap()),
+        "data.aws_iam_policy_document.edge.json"
+    );
+
+    // Wired to the one delivery queue and to the prefix the Worker writes.
+    let example: Body =
+        hcl::parse(&std::fs::read_to_string(repo_root().join("infra/example/main.tf")).unwrap())
+            .unwrap();
+    let edge_module = example
+        .blocks()
+        .find(|b| b.identifier() == "module" && labels(b) == ["edge_principal"])
+        .expect("example uses the edge_principal module");
+    assert_eq!(
+        source(attr(edge_module.body(), "queue_arn").unwrap()),
+        "module.queue.deliveries_arn"
+    );
+    assert_eq!(
+        source(attr(edge_module.body(), "claim_check_prefix").unwrap()),
+        "module.lake.claim_check_prefix"
+    );
+    let lake = module_blocks("lake");
+    let lake_locals = lake.iter().find(|b| b.identifier() == "locals").unwrap();
+    assert_eq!(
+        source(attr(lake_locals.body(), "claim_check_prefix").unwrap()),
+        format!("\"{}\"", hooklake_edge_worker::forward::CLAIM_CHECK_PREFIX)
+    );
+}
+
+#[test]
+fn grants_to_the_worker_on_other_resources_are_as_narrow() {
+    // KMS: only to encrypt through S3 and SQS, never a direct KMS call.
+    let key = policy(&module_blocks("key"), "key");
+    let edge: Vec<&Statement> = key.iter().filter(|s| s.dynamic).collect();
+    assert_eq!(edge.len(), 1);
+    assert_eq!(edge[0].principals, ["var.encrypt_via_service_principals"]);
+    assert_eq!(edge[0].actions, ["kms:GenerateDataKey", "kms:Decrypt"]);
+    assert_eq!(edge[0].conditions, ["\"kms:ViaService\""]);
+
+    // The alert queue: send only.
+    let queue = policy(&module_blocks("queue"), "tls_only");
+    let senders: Vec<&Statement> = queue.iter().filter(|s| s.dynamic).collect();
+    assert_eq!(senders.len(), 1);
+    assert_eq!(senders[0].principals, ["var.alert_senders"]);
+    assert_eq!(senders[0].actions, ["sqs:SendMessage"]);
+}
+
+#[test]
+fn ingest_role_names_every_resource() {
+    let statements = policy(&module_blocks("ingest"), "ingest");
+    assert!(!statements.is_empty());
+    for s in &statements {
+        assert_eq!(s.effect, "Allow");
+        assert!(!s.resources.is_empty(), "{s:?} has no resources");
+        for r in &s.resources {
+            assert!(r != "\"*\"", "wildcard resource in {s:?}");
+            assert!(!r.starts_with("\"arn:aws:") || !r.contains(":*:"), "{r}");
+        }
+        for a in &s.actions {
+            assert!(!a.ends_with(":*") && a != "*", "wildcard action {a}");
+        }
+    }
+    let actions: BTreeSet<&str> = statements
+        .iter()
+        .flat_map(|s| s.actions.iter().map(String::as_str))
+        .collect();
+    for needed in [
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+        "s3:PutObject",
+        "s3:GetObject",
+        "secretsmanager:GetSecretValue",
+    ] {
+        assert!(actions.contains(needed), "ingest role lacks {needed}");
+    }
+}
+
+/// The path a `jsondecode(file("${path.module}/…"))` local reads.
+fn generated_file_of(locals: &Block, name: &str) -> PathBuf {
+    let expr = attr(locals.body(), name).unwrap_or_else(|| panic!("no local {name}"));
+    let text = source(expr);
+    let relative = text
+        .strip_prefix("jsondecode(file(\"${path.module}/")
+        .and_then(|t| t.strip_suffix("\"))"))
+        .unwrap_or_else(|| panic!("local {name} is not jsondecode(file(...)): {text}"));
+    module_dir("catalog").join(relative)
+}
+
+#[test]
+fn glue_columns_come_from_the_generated_json_never_retyped() {
+    let blocks = module_blocks("catalog");
+    let locals = blocks.iter().find(|b| b.identifier() == "locals").unwrap();
+    let table_json = generated_file_of(locals, "table");
+    let view_json = generated_file_of(locals, "view");
+    assert_eq!(
+        std::fs::read_to_string(&table_json).unwrap(),
+        glue_table_json()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&view_json).unwrap(),
+        glue_view_json()
+    );
+
+    // Both Glue tables build their columns only from those files.
+    for name in ["pull_requests", "merged_pull_requests"] {
+        let table = find(&blocks, "resource", "aws_glue_catalog_table", name);
+        let storage = table
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "storage_descriptor")
+            .unwrap();
+        let column_blocks: Vec<&Block> = storage
+            .body()
+            .blocks()
+            .filter(|b| b.identifier() == "columns" || labels(b) == ["columns"])
+            .collect();
+        assert_eq!(column_blocks.len(), 1, "{name}: one dynamic columns block");
+        let dynamic = column_blocks[0];
+        assert_eq!(
+            dynamic.identifier(),
+            "dynamic",
+            "{name}: no hand-typed column"
+        );
+        let source_local = if name == "pull_requests" {
+            "local.table.columns"
+        } else {
+            "local.view.columns"
+        };
+        assert_eq!(
+            source(attr(dynamic.body(), "for_each").unwrap()),
+            source_local
+        );
+        let content = dynamic
+            .body()
+            .blocks()
+            .find(|b| b.identifier() == "content")
+            .unwrap();
+        for field in ["name", "type", "comment"] {
+            assert_eq!(
+                source(attr(content.body(), field).unwrap()),
+                format!("columns.value.{field}")
+            );
+        }
+    }
+}
+
+fn enriched_row() -> PullRequestRow {
+    let payload = fixtures::merged_variant(&fixtures::load("pull_request", "closed.payload.json"));
+    let mut row = PullRequestRow::extract(
+        "d-1",
+        chrono::Utc::now(),
+        &serde_json::to_string(&payload).unwrap(),
+    )
+    .expect("merged fixture extracts");
+    row.changed_files = Some(ChangedFiles {
+        added: vec!["a.rs".into()],
+        removed: vec!["b.rs".into()],
+        modified: vec!["c.rs".into()],
+        renamed: vec![RenamedFile {
+            previous_filename: "d.rs".into(),
+            filename: "e.rs".into(),
+        }],
+    });
+    row.changed_files_status = ChangedFilesStatus::Complete;
+    row
+}
+
+#[test]
+fn parquet_written_by_the_ingest_core_matches_the_deployed_columns() {
+    let bytes = hooklake_ingest::encode::encode_rows(&[enriched_row()]).unwrap();
+    // Read the file's own Parquet schema, not the Arrow schema the writer
+    // embeds: that is what Athena sees.
+    let reader = ParquetRecordBatchReaderBuilder::try_new_with_options(
+        bytes::Bytes::from(bytes),
+        ArrowReaderOptions::new().with_skip_arrow_metadata(true),
+    )
+    .unwrap();
+    let in_file: Vec<(String, String)> = reader
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), hive_type(f.data_type())))
+        .collect();
+
+    let deployed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo_root().join("schema/generated/glue_table.json")).unwrap(),
+    )
+    .unwrap();
+    let deployed: Vec<(String, String)> = deployed["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_owned(),
+                c["type"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(in_file, deployed);
+    assert!(deployed.iter().any(|(n, t)| n == "changed_files"
+        && t.starts_with(
+            "struct<added:array<string>,removed:array<string>,modified:array<string>,"
+        )));
+}
