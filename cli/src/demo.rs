@@ -32,6 +32,7 @@ pub async fn run() -> anyhow::Result<()> {
             max_age: Duration::from_secs(3600),
             ..FlushPolicy::default()
         },
+        github: None,
     })
     .await?;
     let url = format!("http://{}/", server.addr);

@@ -1,11 +1,15 @@
 //! hooklake on one machine: `serve` (webhook endpoint → durable queue →
-//! Parquet lake), `query` (SQL over the lake), `import`, `send`, `ddl`, `demo`.
+//! Parquet lake), `query` (SQL over the lake), `import`, `send`, `ddl`, `demo`; and against AWS: `ingest` (the SQS
+//! poller) and `dlq`.
 //!
 //! The binary (`src/main.rs`) is a thin clap layer over these modules.
 
 pub mod config;
 pub mod demo;
+pub mod dlq;
+pub mod github;
 pub mod import;
+pub mod ingest;
 pub mod query;
 pub mod send;
 pub mod serve;

@@ -7,9 +7,11 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use hooklake::github::GitHubArgs;
 use hooklake::query::OutputFormat;
 use hooklake::serve::{ServeConfig, Server};
-use hooklake::{config, demo, import, query, send};
+use hooklake::{config, demo, dlq, import, ingest, query, send};
+use hooklake_aws::poller::PollerOptions;
 use hooklake_ingest::local::LocalLake;
 use hooklake_ingest::policy::FlushPolicy;
 
@@ -60,6 +62,64 @@ enum Command {
     Send(SendArgs),
     /// Run the whole pipeline on a temporary lake with bundled sample deliveries.
     Demo,
+    /// Poll an SQS queue of deliveries into an S3 lake: the Lambda's handler as a
+    /// long-running process (ECS, Kubernetes, a VM).
+    ///
+    /// Uses the standard AWS configuration (environment, profile, instance or task
+    /// role; AWS_ENDPOINT_URL for emulators). A message is deleted only once its row
+    /// is in S3; SIGTERM finishes the batch in hand and exits.
+    Ingest(IngestArgs),
+    /// Work with the dead-letter queue.
+    #[command(subcommand)]
+    Dlq(DlqCommand),
+}
+
+#[derive(Args)]
+struct IngestArgs {
+    /// The delivery queue's URL (terraform output queue_url).
+    #[arg(long, env = "HOOKLAKE_QUEUE_URL")]
+    queue_url: String,
+    /// The table location, s3://BUCKET/PREFIX (terraform output table_location).
+    #[arg(long, env = "HOOKLAKE_LAKE")]
+    lake: String,
+    /// Most messages per batch (one Parquet object per partition per batch).
+    #[arg(long, default_value_t = PollerOptions::default().batch_size)]
+    batch_size: usize,
+    /// Longest wait to fill a batch once its first message arrived.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    batch_window: Duration,
+    /// Exit once the queue is empty instead of waiting for more (backfills).
+    #[arg(long)]
+    exit_when_empty: bool,
+    #[command(flatten)]
+    github: GitHubArgs,
+}
+
+#[derive(Subcommand)]
+enum DlqCommand {
+    /// Move every dead letter back to the delivery queue (after fixing the cause).
+    Redrive {
+        /// The dead-letter queue's URL (terraform output dead_letter_queue_url).
+        #[arg(long, env = "HOOKLAKE_DLQ_URL")]
+        dlq_url: String,
+        /// The delivery queue's URL.
+        #[arg(long, env = "HOOKLAKE_QUEUE_URL")]
+        queue_url: String,
+    },
+    /// Save every dead letter to FILE, one envelope per line (`hooklake import` reads it).
+    ///
+    /// The messages stay in the queue (hidden for 5 minutes) unless --delete is given,
+    /// which removes them once FILE is safely on disk.
+    Dump {
+        /// The dead-letter queue's URL.
+        #[arg(long, env = "HOOKLAKE_DLQ_URL")]
+        dlq_url: String,
+        /// Remove the messages from the queue once FILE is written and synced.
+        #[arg(long)]
+        delete: bool,
+        /// Where to write.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -94,6 +154,8 @@ struct ServeArgs {
     /// ... or once the oldest has waited this long (e.g. 60s, 500ms, 5m).
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     max_age: Duration,
+    #[command(flatten)]
+    github: GitHubArgs,
 }
 
 #[derive(Args)]
@@ -180,6 +242,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 queue: args.queue,
                 secrets: config::webhook_secrets()?,
                 policy: policy(&args.flush, args.max_age),
+                github: args.github.client().await?.map(std::sync::Arc::new),
             })
             .await?;
             hooklake::serve::shutdown_signal().await;
@@ -238,6 +301,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Demo => demo::run().await?,
+        Command::Ingest(args) => {
+            let options = PollerOptions {
+                batch_size: args.batch_size.max(1),
+                batch_window: args.batch_window,
+                exit_when_empty: args.exit_when_empty,
+            };
+            let github = args.github.client().await?;
+            let stats = ingest::run(&args.queue_url, &args.lake, github, options).await?;
+            eprintln!(
+                "ingested {} row(s) in {} batch(es); {} message(s) failed and stay queued",
+                stats.rows, stats.batches, stats.failed
+            );
+        }
+        Command::Dlq(DlqCommand::Redrive { dlq_url, queue_url }) => {
+            let moved = dlq::redrive(&dlq_url, &queue_url).await?;
+            eprintln!("moved {moved} message(s) from {dlq_url} to {queue_url}");
+        }
+        Command::Dlq(DlqCommand::Dump {
+            dlq_url,
+            delete,
+            file,
+        }) => {
+            let saved = dlq::dump(&dlq_url, &file, delete).await?;
+            let kept = if delete {
+                "deleted from the queue"
+            } else {
+                "still in the queue"
+            };
+            eprintln!("saved {saved} message(s) to {} ({kept}); import with: hooklake import --lake DIR {}", file.display(), file.display());
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -2,5 +2,8 @@
 //! octokit fixtures, merged variants derived from them, and signed requests
 //! built exactly as GitHub builds them.
 
+pub mod fake_github;
 pub mod fixtures;
 pub mod github;
+pub mod lambda_api;
+pub mod moto;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use hooklake_github::{enrich_rows, GitHubClient, DEFAULT_CONCURRENCY};
 use hooklake_ingest::local::LocalLake;
 use hooklake_ingest::plan::plan_files;
 use hooklake_ingest::policy::FlushPolicy;
@@ -23,18 +24,27 @@ pub struct Flushed {
     pub dead_letters: usize,
 }
 
+/// Where batches go: the lake, and GitHub for the changed files (without
+/// credentials rows say `no_credentials`).
+#[derive(Debug, Clone)]
+pub struct Sink {
+    pub lake: LocalLake,
+    pub github: Option<std::sync::Arc<GitHubClient>>,
+}
+
 /// Writes one claimed batch to the lake, then removes it from the queue.
 /// Envelopes that cannot become rows are kept as dead letters; they never
-/// block the rest of the batch.
+/// block the rest of the batch. If GitHub cannot be asked now (rate limit,
+/// outage), the whole batch stays claimed and is retried: never written
+/// half-enriched, never dropped.
 pub async fn flush_batch(
     queue: &DurableQueue,
-    lake: &LocalLake,
+    sink: &Sink,
     batch: Batch,
 ) -> anyhow::Result<Flushed> {
-    let lake = lake.clone();
     let reader = queue.clone();
     let claimed = batch.clone();
-    let (files, dead, rows) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+    let (mut rows, dead) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let envelopes = reader.load(&claimed)?;
         let mut rows = Vec::with_capacity(envelopes.len());
         let mut dead = Vec::new();
@@ -47,12 +57,25 @@ pub async fn flush_batch(
                 }
             }
         }
+        Ok((rows, dead))
+    })
+    .await??;
+    let enriched = enrich_rows(sink.github.as_deref(), &mut rows, DEFAULT_CONCURRENCY).await;
+    if let Some(error) = enriched.into_iter().find_map(Result::err) {
+        if let Some(wait) = error.retry_after() {
+            tokio::time::sleep(wait.min(Duration::from_secs(60))).await;
+        }
+        anyhow::bail!("cannot list changed files: {error}");
+    }
+    let lake = sink.lake.clone();
+    let claimed = batch.clone();
+    let (files, rows) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
         let count = rows.len();
         let files = plan_files(&claimed.id, rows)?;
         for file in &files {
             lake.put(&file.key, &file.bytes)?;
         }
-        Ok((files.len(), dead, count))
+        Ok((files.len(), count))
     })
     .await??;
     let flushed = Flushed {
@@ -68,12 +91,12 @@ pub async fn flush_batch(
 /// Flushes everything waiting, regardless of the policy.
 pub async fn flush_all(
     queue: &DurableQueue,
-    lake: &LocalLake,
+    sink: &Sink,
     policy: FlushPolicy,
 ) -> anyhow::Result<Flushed> {
     let mut total = Flushed::default();
     while let Some(batch) = queue.claim(policy, true).await? {
-        let f = flush_batch(queue, lake, batch).await?;
+        let f = flush_batch(queue, sink, batch).await?;
         total.rows += f.rows;
         total.files += f.files;
         total.dead_letters += f.dead_letters;
@@ -85,7 +108,7 @@ pub async fn flush_all(
 /// A failed write is retried (the batch stays claimed), never dropped.
 pub async fn run(
     queue: DurableQueue,
-    lake: LocalLake,
+    sink: Sink,
     policy: FlushPolicy,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -95,7 +118,7 @@ pub async fn run(
         }
         let claimed: Result<Option<Batch>, QueueError> = queue.claim(policy, false).await;
         let pause = match claimed {
-            Ok(Some(batch)) => match flush_batch(&queue, &lake, batch).await {
+            Ok(Some(batch)) => match flush_batch(&queue, &sink, batch).await {
                 Ok(_) => Duration::ZERO,
                 Err(err) => {
                     tracing::error!(error = %format!("{err:#}"), "flush failed; the batch stays queued and will be retried");

@@ -35,6 +35,8 @@ pub struct ServeConfig {
     pub queue: Option<PathBuf>,
     pub secrets: WebhookSecrets,
     pub policy: FlushPolicy,
+    /// GitHub, for each merged PR's changed files; `None`: rows say `no_credentials`.
+    pub github: Option<Arc<hooklake_github::GitHubClient>>,
 }
 
 /// A running server.
@@ -42,6 +44,7 @@ pub struct Server {
     pub addr: SocketAddr,
     pub queue: DurableQueue,
     pub lake: LocalLake,
+    sink: batcher::Sink,
     policy: FlushPolicy,
     stop: watch::Sender<bool>,
     http: JoinHandle<std::io::Result<()>>,
@@ -94,9 +97,13 @@ impl Server {
                 })
                 .await
         });
+        let sink = batcher::Sink {
+            lake: lake.clone(),
+            github: config.github.clone(),
+        };
         let batcher = tokio::spawn(batcher::run(
             queue.clone(),
-            lake.clone(),
+            sink.clone(),
             config.policy,
             stopped,
         ));
@@ -105,6 +112,7 @@ impl Server {
             addr,
             queue,
             lake,
+            sink,
             policy: config.policy,
             stop,
             http,
@@ -114,7 +122,7 @@ impl Server {
 
     /// Writes everything queued so far to the lake.
     pub async fn flush(&self) -> anyhow::Result<batcher::Flushed> {
-        batcher::flush_all(&self.queue, &self.lake, self.policy).await
+        batcher::flush_all(&self.queue, &self.sink, self.policy).await
     }
 
     /// Stops accepting, finishes in-flight requests, flushes, and returns.
@@ -122,7 +130,7 @@ impl Server {
         let _ = self.stop.send(true);
         self.http.await??;
         self.batcher.await?;
-        let flushed = batcher::flush_all(&self.queue, &self.lake, self.policy).await?;
+        let flushed = batcher::flush_all(&self.queue, &self.sink, self.policy).await?;
         tracing::info!(rows = flushed.rows, "flushed on shutdown");
         Ok(flushed)
     }

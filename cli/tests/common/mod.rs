@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeSet;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -13,14 +12,7 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_hooklake")
 }
 
-/// A free loopback port (bound then released).
-pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use hooklake_tests::moto::free_port;
 
 pub fn hooklake() -> Command {
     let mut cmd = Command::new(bin());

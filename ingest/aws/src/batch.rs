@@ -1,0 +1,160 @@
+//! One batch of queue messages → Parquet objects in S3, and exactly which
+//! messages failed.
+//!
+//! A message fails alone: a malformed envelope, an unreadable claim check,
+//! or a rate-limited enrichment fails that message only; the others are
+//! written. A failed put fails only the messages of that partition's file.
+//! Failed messages go back to the queue (and after its max receive count, to
+//! the dead-letter queue); nothing is dropped.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hooklake_github::{enrich_rows, GitHubClient, DEFAULT_CONCURRENCY};
+use hooklake_ingest::plan::{batch_id, plan_files};
+use hooklake_ingest::rows::row_from_payload;
+use hooklake_schema::envelope::{Body, Envelope};
+use hooklake_schema::partition::partition_path;
+use hooklake_schema::row::PullRequestRow;
+
+use crate::lake::{get_text, S3Lake};
+
+/// One message of a batch.
+#[derive(Debug, Clone)]
+pub struct Message {
+    /// SQS message id (stable across redeliveries).
+    pub id: String,
+    /// The envelope, one JSON line.
+    pub body: String,
+}
+
+/// A message that was not written, and why.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub id: String,
+    pub reason: String,
+    /// Keep the message invisible this long before retrying it (rate
+    /// limits); `None`: the queue's own visibility timeout.
+    pub retry_after: Option<Duration>,
+}
+
+/// What a batch did.
+#[derive(Debug, Default)]
+pub struct BatchReport {
+    pub failed: Vec<Failure>,
+    /// Rows written.
+    pub rows: usize,
+    /// Object keys written (full keys in the bucket).
+    pub objects: Vec<String>,
+}
+
+/// Turns batches into objects in the lake.
+#[derive(Debug)]
+pub struct Ingestor {
+    lake: S3Lake,
+    s3: aws_sdk_s3::Client,
+    github: Option<GitHubClient>,
+}
+
+impl Ingestor {
+    /// `github: None` writes rows with `changed_files_status = no_credentials`.
+    pub fn new(lake: S3Lake, s3: aws_sdk_s3::Client, github: Option<GitHubClient>) -> Self {
+        Ingestor { lake, s3, github }
+    }
+
+    pub fn lake(&self) -> &S3Lake {
+        &self.lake
+    }
+
+    /// The row of one message, claim check resolved.
+    async fn row(&self, message: &Message) -> Result<PullRequestRow, String> {
+        let envelope = Envelope::from_line(&message.body).map_err(|e| e.to_string())?;
+        let row = match &envelope.body {
+            Body::Inline(payload) => row_from_payload(&envelope, payload),
+            Body::Stored(stored) => {
+                let payload = get_text(&self.s3, &stored.bucket, &stored.key)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                row_from_payload(&envelope, &payload)
+            }
+        };
+        row.map_err(|e| e.to_string())
+    }
+
+    /// Processes one batch. Never fails as a whole: every problem is a
+    /// [`Failure`] of the messages it concerns.
+    pub async fn process(&self, messages: &[Message]) -> BatchReport {
+        let mut report = BatchReport::default();
+        let mut ids = Vec::new();
+        let mut rows = Vec::new();
+        for message in messages {
+            match self.row(message).await {
+                Ok(row) => {
+                    ids.push(message.id.clone());
+                    rows.push(row);
+                }
+                Err(reason) => {
+                    tracing::warn!(message_id = %message.id, %reason, "message cannot become a row");
+                    report.failed.push(Failure {
+                        id: message.id.clone(),
+                        reason,
+                        retry_after: None,
+                    });
+                }
+            }
+        }
+
+        let enriched = enrich_rows(self.github.as_ref(), &mut rows, DEFAULT_CONCURRENCY).await;
+        let mut partitions: BTreeMap<String, (Vec<String>, Vec<PullRequestRow>)> = BTreeMap::new();
+        for ((id, row), result) in ids.into_iter().zip(rows).zip(enriched) {
+            if let Err(error) = result {
+                tracing::warn!(message_id = %id, %error, "enrichment failed; the message will be retried");
+                report.failed.push(Failure {
+                    id,
+                    reason: error.to_string(),
+                    retry_after: error.retry_after(),
+                });
+                continue;
+            }
+            let entry = partitions.entry(partition_path(&row)).or_default();
+            entry.0.push(id);
+            entry.1.push(row);
+        }
+
+        for (partition, (mut ids, rows)) in partitions {
+            // The key derives from the partition's message ids, sorted: the
+            // same messages retried give the same key and overwrite.
+            ids.sort();
+            let count = rows.len();
+            let result = match plan_files(&batch_id(&ids), rows) {
+                Ok(files) => {
+                    let mut put = Ok(());
+                    for file in files {
+                        let key = self.lake.object_key(&file.key);
+                        match self.lake.put(&file.key, file.bytes).await {
+                            Ok(()) => report.objects.push(key),
+                            Err(e) => {
+                                put = Err(e.to_string());
+                                break;
+                            }
+                        }
+                    }
+                    put
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            match result {
+                Ok(()) => report.rows += count,
+                Err(reason) => {
+                    tracing::error!(%partition, %reason, "cannot write partition; its messages will be retried");
+                    report.failed.extend(ids.into_iter().map(|id| Failure {
+                        id,
+                        reason: reason.clone(),
+                        retry_after: None,
+                    }));
+                }
+            }
+        }
+        report
+    }
+}

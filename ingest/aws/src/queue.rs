@@ -1,0 +1,202 @@
+//! SQS, as the poller and the dead-letter tools use it.
+
+use std::time::Duration;
+
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
+    SendMessageBatchRequestEntry,
+};
+
+use crate::{describe, AwsError};
+
+/// SQS's most messages per receive or batch call.
+pub const MAX_BATCH: usize = 10;
+
+/// SQS's longest visibility timeout (12 hours).
+const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
+
+/// A received message.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub id: String,
+    pub body: String,
+    pub receipt: String,
+}
+
+/// One queue.
+#[derive(Debug, Clone)]
+pub struct Queue {
+    client: aws_sdk_sqs::Client,
+    url: String,
+}
+
+impl Queue {
+    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
+        Queue {
+            client,
+            url: url.into(),
+        }
+    }
+
+    /// The queue of an event source ARN (`arn:aws:sqs:REGION:ACCOUNT:NAME`).
+    pub async fn from_arn(client: aws_sdk_sqs::Client, arn: &str) -> Result<Self, AwsError> {
+        let mut parts = arn.rsplitn(3, ':');
+        let (name, account) = (parts.next().unwrap_or_default(), parts.next());
+        let url = client
+            .get_queue_url()
+            .queue_name(name)
+            .set_queue_owner_aws_account_id(account.map(str::to_owned))
+            .send()
+            .await
+            .map_err(|e| AwsError::Sqs {
+                operation: "GetQueueUrl",
+                queue: arn.into(),
+                message: describe(&e),
+            })?
+            .queue_url
+            .unwrap_or_default();
+        Ok(Queue::new(client, url))
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn error(&self, operation: &'static str, message: String) -> AwsError {
+        AwsError::Sqs {
+            operation,
+            queue: self.url.clone(),
+            message,
+        }
+    }
+
+    /// Long-polls for up to `max` (≤ 10) messages.
+    pub async fn receive(
+        &self,
+        max: usize,
+        wait: Duration,
+        visibility: Option<Duration>,
+    ) -> Result<Vec<Received>, AwsError> {
+        let output = self
+            .client
+            .receive_message()
+            .queue_url(&self.url)
+            .max_number_of_messages(max.clamp(1, MAX_BATCH) as i32)
+            .wait_time_seconds(wait.as_secs().min(20) as i32)
+            .set_visibility_timeout(visibility.map(|v| v.as_secs() as i32))
+            .send()
+            .await
+            .map_err(|e| self.error("ReceiveMessage", describe(&e)))?;
+        Ok(output
+            .messages
+            .unwrap_or_default()
+            .into_iter()
+            .map(|m| Received {
+                id: m.message_id.unwrap_or_default(),
+                body: m.body.unwrap_or_default(),
+                receipt: m.receipt_handle.unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// Deletes messages (done with them), ten per call.
+    pub async fn delete(&self, messages: &[&Received]) -> Result<(), AwsError> {
+        for chunk in messages.chunks(MAX_BATCH) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, m)| {
+                    DeleteMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(&m.receipt)
+                        .build()
+                        .expect("id and receipt are set")
+                })
+                .collect();
+            let output = self
+                .client
+                .delete_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| self.error("DeleteMessageBatch", describe(&e)))?;
+            if let Some(failed) = output.failed.first() {
+                return Err(self.error(
+                    "DeleteMessageBatch",
+                    format!(
+                        "{} of {} failed: {}",
+                        output.failed.len(),
+                        chunk.len(),
+                        failed.message.clone().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Keeps messages invisible for a while (a rate limit's wait) before
+    /// they are received again.
+    pub async fn delay(&self, messages: &[(&Received, Duration)]) -> Result<(), AwsError> {
+        for chunk in messages.chunks(MAX_BATCH) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, (m, wait))| {
+                    ChangeMessageVisibilityBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .receipt_handle(&m.receipt)
+                        .visibility_timeout(wait.min(&MAX_VISIBILITY).as_secs() as i32)
+                        .build()
+                        .expect("id and receipt are set")
+                })
+                .collect();
+            self.client
+                .change_message_visibility_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| self.error("ChangeMessageVisibilityBatch", describe(&e)))?;
+        }
+        Ok(())
+    }
+
+    /// Sends message bodies, ten per call; fails if any is refused.
+    pub async fn send(&self, bodies: &[&str]) -> Result<(), AwsError> {
+        for chunk in bodies.chunks(MAX_BATCH) {
+            let entries = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, body)| {
+                    SendMessageBatchRequestEntry::builder()
+                        .id(i.to_string())
+                        .message_body(*body)
+                        .build()
+                        .expect("id and body are set")
+                })
+                .collect();
+            let output = self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .map_err(|e| self.error("SendMessageBatch", describe(&e)))?;
+            if let Some(failed) = output.failed.first() {
+                return Err(self.error(
+                    "SendMessageBatch",
+                    format!(
+                        "{} of {} refused: {}",
+                        output.failed.len(),
+                        chunk.len(),
+                        failed.message.clone().unwrap_or_default()
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,225 @@
+//! `GET /repos/{owner}/{repo}/pulls/{number}/files`, every page.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use hooklake_schema::row::{ChangedFiles, ChangedFilesStatus, PullRequestRow};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, LINK, USER_AGENT};
+use serde::Deserialize;
+
+use crate::auth::{app_jwt, CachedToken, Credentials, TokenCache};
+use crate::files::{changed_files, next_link, PullFile, MAX_LISTED_FILES, PER_PAGE};
+use crate::rate::rate_limited;
+use crate::GitHubError;
+
+/// GitHub's REST API.
+pub const DEFAULT_API_URL: &str = "https://api.github.com";
+
+/// The REST API version hooklake is written against.
+const API_VERSION: &str = "2022-11-28";
+
+/// What GitHub says a merged pull request changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Enrichment {
+    /// Every file.
+    Complete(ChangedFiles),
+    /// The first 3,000 files: GitHub lists no more.
+    Truncated(ChangedFiles),
+    /// The repository or pull request is gone (deleted, or no longer visible).
+    NotFound,
+}
+
+impl Enrichment {
+    /// Writes this into a row's `changed_files` and its status.
+    pub fn apply(self, row: &mut PullRequestRow) {
+        let (files, status) = match self {
+            Enrichment::Complete(files) => (Some(files), ChangedFilesStatus::Complete),
+            Enrichment::Truncated(files) => (Some(files), ChangedFilesStatus::Truncated),
+            Enrichment::NotFound => (None, ChangedFilesStatus::NotFound),
+        };
+        row.changed_files = files;
+        row.changed_files_status = status;
+    }
+}
+
+/// A GitHub REST client for one set of credentials.
+#[derive(Debug)]
+pub struct GitHubClient {
+    http: reqwest::Client,
+    api_url: String,
+    credentials: Credentials,
+    tokens: TokenCache,
+}
+
+#[derive(Deserialize)]
+struct InstallationToken {
+    token: String,
+    expires_at: DateTime<Utc>,
+}
+
+impl GitHubClient {
+    /// A client for `api_url` (normally [`DEFAULT_API_URL`]; GitHub
+    /// Enterprise Server: `https://HOST/api/v3`).
+    pub fn new(api_url: &str, credentials: Credentials) -> Result<Self, GitHubError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| GitHubError::Transport {
+                url: api_url.into(),
+                message: e.to_string(),
+            })?;
+        Ok(GitHubClient {
+            http,
+            api_url: api_url.trim_end_matches('/').to_owned(),
+            credentials,
+            tokens: TokenCache::default(),
+        })
+    }
+
+    fn request(&self, method: reqwest::Method, url: &str, bearer: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, url)
+            .header(ACCEPT, "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", API_VERSION)
+            .header(USER_AGENT, concat!("hooklake/", env!("CARGO_PKG_VERSION")))
+            .header(AUTHORIZATION, format!("Bearer {bearer}"))
+    }
+
+    /// The bearer token for API calls: the token itself, or a cached (or
+    /// freshly exchanged) installation token.
+    async fn bearer(&self) -> Result<String, GitHubError> {
+        let (app_id, installation_id, key) = match &self.credentials {
+            Credentials::Token(token) => return Ok(token.clone()),
+            Credentials::App {
+                app_id,
+                installation_id,
+                private_key_pem,
+            } => (*app_id, *installation_id, private_key_pem),
+        };
+        let now = Utc::now();
+        if let Some(token) = self.tokens.get(now) {
+            return Ok(token);
+        }
+        let jwt = app_jwt(app_id, key, now)?;
+        let url = format!(
+            "{}/app/installations/{installation_id}/access_tokens",
+            self.api_url
+        );
+        let response = self
+            .request(reqwest::Method::POST, &url, &jwt)
+            .send()
+            .await
+            .map_err(|e| transport(&url, e))?;
+        let response = check(response, &url).await?;
+        let token: InstallationToken = response.json().await.map_err(|e| transport(&url, e))?;
+        self.tokens.put(CachedToken {
+            token: token.token.clone(),
+            expires_at: token.expires_at,
+        });
+        Ok(token.token)
+    }
+
+    /// Every file of pull request `number` in `repository` (`owner/name`).
+    /// `expected` is the payload's `changed_files` count, if known: fewer
+    /// listed than that means GitHub truncated the list.
+    pub async fn changed_files(
+        &self,
+        repository: &str,
+        number: i64,
+        expected: Option<i64>,
+    ) -> Result<Enrichment, GitHubError> {
+        let bearer = self.bearer().await?;
+        let mut url = format!(
+            "{}/repos/{repository}/pulls/{number}/files?per_page={PER_PAGE}",
+            self.api_url
+        );
+        let mut files: Vec<PullFile> = Vec::new();
+        loop {
+            let response = self
+                .request(reqwest::Method::GET, &url, &bearer)
+                .send()
+                .await
+                .map_err(|e| transport(&url, e))?;
+            if response.status() == reqwest::StatusCode::NOT_FOUND
+                || response.status() == reqwest::StatusCode::GONE
+            {
+                return Ok(Enrichment::NotFound);
+            }
+            let response = check(response, &url).await?;
+            let next = link_next(response.headers());
+            let page: Vec<PullFile> =
+                response.json().await.map_err(|e| GitHubError::Unexpected {
+                    status: 200,
+                    url: url.clone(),
+                    message: format!("not a file list: {e}"),
+                })?;
+            let empty = page.is_empty();
+            files.extend(page);
+            match next {
+                Some(next) if !empty && files.len() < MAX_LISTED_FILES => url = next,
+                _ => break,
+            }
+        }
+        let truncated =
+            files.len() >= MAX_LISTED_FILES || expected.is_some_and(|n| n > files.len() as i64);
+        let changed = changed_files(&files);
+        Ok(if truncated {
+            Enrichment::Truncated(changed)
+        } else {
+            Enrichment::Complete(changed)
+        })
+    }
+}
+
+fn link_next(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(LINK)
+        .and_then(|v| v.to_str().ok())
+        .and_then(next_link)
+}
+
+fn transport(url: &str, error: reqwest::Error) -> GitHubError {
+    GitHubError::Transport {
+        url: url.to_owned(),
+        message: error.to_string(),
+    }
+}
+
+/// Maps a non-2xx answer to its error (rate limits first).
+async fn check(response: reqwest::Response, url: &str) -> Result<reqwest::Response, GitHubError> {
+    let status = response.status().as_u16();
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap_or_default();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let now = Utc::now().timestamp().max(0) as u64;
+    if let Some(retry_after) = rate_limited(status, &header, now, &body) {
+        return Err(GitHubError::RateLimited { retry_after });
+    }
+    let message: String = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| body.chars().take(200).collect());
+    let url = url.to_owned();
+    Err(match status {
+        401 | 403 => GitHubError::Auth {
+            status,
+            url,
+            message,
+        },
+        500..=599 => GitHubError::Server { status, url },
+        _ => GitHubError::Unexpected {
+            status,
+            url,
+            message,
+        },
+    })
+}

@@ -1,0 +1,71 @@
+//! The GitHub side of hooklake's enrichment: which files a merged pull
+//! request changed, which the webhook payload does not say.
+//!
+//! - [`files`]: pure: GitHub's file list → [`ChangedFiles`], `Link` paging.
+//! - [`rate`]: pure: a response's status and headers → rate limited or not.
+//! - [`auth`]: a token, or a GitHub App's key exchanged for installation
+//!   tokens (cached until shortly before they expire).
+//! - [`client`]: `GET /repos/{owner}/{repo}/pulls/{number}/files`, every page.
+//!
+//! Errors are typed so that callers can act: a rate limit fails the message
+//! back to its queue until [`GitHubError::retry_after`], never drops it.
+//!
+//! [`ChangedFiles`]: hooklake_schema::row::ChangedFiles
+
+pub mod auth;
+pub mod client;
+pub mod files;
+pub mod rate;
+
+use std::time::Duration;
+
+pub use auth::Credentials;
+pub use client::{Enrichment, GitHubClient, DEFAULT_API_URL};
+
+/// Why the files of a pull request could not be listed now.
+#[derive(Debug, thiserror::Error)]
+pub enum GitHubError {
+    /// Primary or secondary rate limit: try again after `retry_after`.
+    #[error("GitHub rate limit reached; retry in {}s", retry_after.as_secs())]
+    RateLimited { retry_after: Duration },
+    /// GitHub answered 5xx: transient, retry.
+    #[error("GitHub answered {status} for {url}")]
+    Server { status: u16, url: String },
+    /// The request did not complete (DNS, TLS, timeout).
+    #[error("cannot reach GitHub at {url}: {message}")]
+    Transport { url: String, message: String },
+    /// The credentials were refused: fix them (docs/operations.md, "GitHub credentials").
+    #[error("GitHub refused the credentials ({status}) for {url}: {message}; fix the GitHub credentials secret")]
+    Auth {
+        status: u16,
+        url: String,
+        message: String,
+    },
+    /// The credentials document is malformed.
+    #[error("GitHub credentials are malformed: {0}")]
+    BadCredentials(String),
+    /// Anything else GitHub answered that this client does not expect.
+    #[error("GitHub answered {status} for {url}: {message}")]
+    Unexpected {
+        status: u16,
+        url: String,
+        message: String,
+    },
+}
+
+impl GitHubError {
+    /// How long to wait before trying again; `None` for errors that waiting
+    /// alone does not fix (they still retry through the queue).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            GitHubError::RateLimited { retry_after } => Some(*retry_after),
+            GitHubError::Server { .. } | GitHubError::Transport { .. } => {
+                Some(Duration::from_secs(30))
+            }
+            _ => None,
+        }
+    }
+}
+
+pub mod enrich;
+pub use enrich::{enrich_rows, DEFAULT_CONCURRENCY};

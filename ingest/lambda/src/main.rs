@@ -1,0 +1,140 @@
+//! hooklake's ingest Lambda: SQS batches → partitioned Parquet in S3.
+//!
+//! A thin shell: the Lambda runtime client (`lambda_runtime`) in, the
+//! batch handler of `hooklake-aws` in the middle, `ReportBatchItemFailures`
+//! out. Settings (environment):
+//!
+//! - `HOOKLAKE_LAKE`: the table location, `s3://bucket/prefix`.
+//! - `HOOKLAKE_GITHUB_SECRET_ARN` (optional): Secrets Manager secret with
+//!   the GitHub token or App credentials; read on first use, not at start,
+//!   so cold starts stay short. Without it rows are written with
+//!   `changed_files_status = no_credentials`.
+//! - `HOOKLAKE_GITHUB_API_URL` (optional): GitHub Enterprise Server's API.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use hooklake_aws::queue::{Queue, Received};
+use hooklake_aws::{Ingestor, Message, S3Lake};
+use hooklake_github::{GitHubClient, DEFAULT_API_URL};
+use lambda_runtime::{service_fn, Error, LambdaEvent};
+use tokio::sync::OnceCell;
+
+struct State {
+    config: aws_config::SdkConfig,
+    lake_url: String,
+    secret_arn: Option<String>,
+    api_url: String,
+    ingestor: OnceCell<Ingestor>,
+}
+
+impl State {
+    /// The ingestor, built on the first batch (credentials included).
+    async fn ingestor(&self) -> anyhow::Result<&Ingestor> {
+        self.ingestor
+            .get_or_try_init(|| async {
+                let s3 = hooklake_aws::s3_client(&self.config);
+                let lake = S3Lake::new(s3.clone(), &self.lake_url)?;
+                let github = match &self.secret_arn {
+                    Some(arn) => {
+                        let credentials =
+                            hooklake_aws::credentials::from_secrets_manager(&self.config, arn)
+                                .await?;
+                        Some(GitHubClient::new(&self.api_url, credentials)?)
+                    }
+                    None => None,
+                };
+                anyhow::Ok(Ingestor::new(lake, s3, github))
+            })
+            .await
+    }
+}
+
+async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
+    let ingestor = state.ingestor().await?;
+    let records = event.payload.records;
+    let messages: Vec<Message> = records
+        .iter()
+        .map(|r| Message {
+            id: r.message_id.clone().unwrap_or_default(),
+            body: r.body.clone().unwrap_or_default(),
+        })
+        .collect();
+    let report = ingestor.process(&messages).await;
+
+    // Rate-limited messages: keep them hidden until GitHub's wait is over,
+    // instead of the queue's visibility timeout.
+    let delayed: Vec<(Received, Duration, String)> = report
+        .failed
+        .iter()
+        .filter_map(|f| {
+            let wait = f.retry_after?;
+            let record = records
+                .iter()
+                .find(|r| r.message_id.as_deref() == Some(f.id.as_str()))?;
+            Some((
+                Received {
+                    id: f.id.clone(),
+                    body: String::new(),
+                    receipt: record.receipt_handle.clone().unwrap_or_default(),
+                },
+                wait,
+                record.event_source_arn.clone().unwrap_or_default(),
+            ))
+        })
+        .collect();
+    if let Some((_, _, arn)) = delayed.first() {
+        let sqs = aws_sdk_sqs::Client::new(&state.config);
+        let result = match Queue::from_arn(sqs, arn).await {
+            Ok(queue) => {
+                let items: Vec<(&Received, Duration)> =
+                    delayed.iter().map(|(r, d, _)| (r, *d)).collect();
+                queue.delay(&items).await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(error) = result {
+            tracing::warn!(%error, "cannot extend visibility; the messages retry after the queue's timeout");
+        }
+    }
+
+    tracing::info!(
+        messages = messages.len(),
+        rows = report.rows,
+        failed = report.failed.len(),
+        objects = report.objects.len(),
+        "batch done"
+    );
+    let mut response = SqsBatchResponse::default();
+    for failure in report.failed {
+        response.add_failure(failure.id);
+    }
+    Ok(response)
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_target(false)
+        .without_time() // CloudWatch stamps every line
+        .init();
+    let lake_url = std::env::var("HOOKLAKE_LAKE")
+        .context("HOOKLAKE_LAKE is not set; set it to the table location, s3://BUCKET/PREFIX")?;
+    let state = State {
+        config: hooklake_aws::load_config().await,
+        lake_url,
+        secret_arn: std::env::var("HOOKLAKE_GITHUB_SECRET_ARN")
+            .ok()
+            .filter(|s| !s.is_empty()),
+        api_url: std::env::var("HOOKLAKE_GITHUB_API_URL")
+            .unwrap_or_else(|_| DEFAULT_API_URL.to_owned()),
+        ingestor: OnceCell::new(),
+    };
+    let state = &state;
+    lambda_runtime::run(service_fn(move |event| handle(state, event))).await
+}

@@ -1,0 +1,277 @@
+//! A local fake of the GitHub REST API endpoints hooklake calls, answering
+//! with the documented shapes: `GET /repos/{owner}/{repo}/pulls/{n}/files`
+//! (paged with `Link`, capped at 3,000 files), `POST
+//! /app/installations/{id}/access_tokens`, and GitHub's error answers
+//! (401, 403/429 rate limits with their headers, 404, 5xx).
+//!
+//! Each repository can be given a [`Scenario`]; by default a pull request
+//! has three files (added, modified, renamed).
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::json;
+
+/// GitHub's cap on listed files.
+pub const MAX_FILES: usize = 3000;
+
+/// How one repository answers.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Scenario {
+    /// Files in each of its pull requests (default 3).
+    #[serde(default)]
+    pub files: Option<usize>,
+    /// Fail the first `times` requests (0: always) this way.
+    #[serde(default)]
+    pub fail: Option<Failure>,
+}
+
+/// A failure GitHub documents.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Failure {
+    /// `primary_rate_limit` (403, x-ratelimit-remaining: 0, reset in 1 s),
+    /// `secondary_rate_limit` (429, retry-after: 1), `not_found` (404),
+    /// `server_error` (502), `bad_credentials` (401).
+    pub kind: String,
+    #[serde(default)]
+    pub times: usize,
+}
+
+#[derive(Default)]
+struct Fake {
+    scenarios: HashMap<String, Scenario>,
+    /// Requests per repository (`owner/name`), and token exchanges.
+    requests: HashMap<String, usize>,
+}
+
+type Shared = Arc<Mutex<Fake>>;
+
+/// A running fake.
+pub struct FakeGitHub {
+    pub addr: SocketAddr,
+    state: Shared,
+}
+
+impl FakeGitHub {
+    /// Starts on a free loopback port with these scenarios (`owner/name` → scenario).
+    pub async fn start(scenarios: HashMap<String, Scenario>) -> FakeGitHub {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        Self::serve(listener, scenarios)
+    }
+
+    /// Serves on `listener` (the `fake-github` binary binds a fixed port).
+    pub fn serve(
+        listener: tokio::net::TcpListener,
+        scenarios: HashMap<String, Scenario>,
+    ) -> FakeGitHub {
+        let addr = listener.local_addr().unwrap();
+        let state: Shared = Arc::new(Mutex::new(Fake {
+            scenarios,
+            requests: HashMap::new(),
+        }));
+        let app = Router::new()
+            .route("/repos/{owner}/{repo}/pulls/{number}/files", get(files))
+            .route("/app/installations/{id}/access_tokens", post(access_token))
+            .route("/_fake/requests", get(requests))
+            .with_state(state.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        FakeGitHub { addr, state }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Requests seen for a repository (`owner/name`; `token` for exchanges).
+    pub fn requests(&self, key: &str) -> usize {
+        self.state
+            .lock()
+            .unwrap()
+            .requests
+            .get(key)
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        Json(json!({"message": message, "documentation_url": "https://docs.github.com/rest"})),
+    )
+        .into_response()
+}
+
+fn authorised(headers: &HeaderMap) -> bool {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer ") && v.len() > "Bearer ".len())
+}
+
+#[derive(Deserialize)]
+struct Page {
+    per_page: Option<usize>,
+    page: Option<usize>,
+}
+
+fn epoch() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+async fn files(
+    State(state): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, u64)>,
+    Query(page): Query<Page>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorised(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
+    }
+    let key = format!("{owner}/{repo}");
+    let (scenario, seen) = {
+        let mut fake = state.lock().unwrap();
+        let seen = {
+            let n = fake.requests.entry(key.clone()).or_default();
+            *n += 1;
+            *n
+        };
+        (fake.scenarios.get(&key).cloned().unwrap_or_default(), seen)
+    };
+    if let Some(fail) = &scenario.fail {
+        if fail.times == 0 || seen <= fail.times {
+            let mut response = match fail.kind.as_str() {
+                "primary_rate_limit" => error(
+                    StatusCode::FORBIDDEN,
+                    "API rate limit exceeded for installation ID 1.",
+                ),
+                "secondary_rate_limit" => error(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                ),
+                "not_found" => error(StatusCode::NOT_FOUND, "Not Found"),
+                "bad_credentials" => error(StatusCode::UNAUTHORIZED, "Bad credentials"),
+                _ => error(StatusCode::BAD_GATEWAY, "Server Error"),
+            };
+            let h = response.headers_mut();
+            match fail.kind.as_str() {
+                "primary_rate_limit" => {
+                    h.insert("x-ratelimit-limit", "5000".parse().unwrap());
+                    h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+                    h.insert(
+                        "x-ratelimit-reset",
+                        (epoch() + 1).to_string().parse().unwrap(),
+                    );
+                }
+                "secondary_rate_limit" => {
+                    h.insert("retry-after", "1".parse().unwrap());
+                }
+                _ => {}
+            }
+            return response;
+        }
+    }
+    let total = scenario.files.unwrap_or(3).min(MAX_FILES);
+    let per_page = page.per_page.unwrap_or(30).clamp(1, 100);
+    let current = page.page.unwrap_or(1).max(1);
+    let start = (current - 1) * per_page;
+    let body: Vec<serde_json::Value> = (start..total.min(start + per_page))
+        .map(|i| file_entry(&owner, &repo, i))
+        .collect();
+    let last = total.div_ceil(per_page).max(1);
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("127.0.0.1")
+        .to_owned();
+    let link_to = |p: usize| {
+        format!("<http://{host}/repos/{owner}/{repo}/pulls/{number}/files?per_page={per_page}&page={p}>")
+    };
+    let mut links = Vec::new();
+    if current < last {
+        links.push(format!("{}; rel=\"next\"", link_to(current + 1)));
+        links.push(format!("{}; rel=\"last\"", link_to(last)));
+    }
+    if current > 1 {
+        links.push(format!("{}; rel=\"first\"", link_to(1)));
+        links.push(format!("{}; rel=\"prev\"", link_to(current - 1)));
+    }
+    let mut response = Json(body).into_response();
+    let h = response.headers_mut();
+    h.insert("x-ratelimit-limit", "5000".parse().unwrap());
+    h.insert("x-ratelimit-remaining", "4999".parse().unwrap());
+    if !links.is_empty() {
+        h.insert("link", links.join(", ").parse().unwrap());
+    }
+    response
+}
+
+/// File `i` of a pull request: statuses cycle added, modified, renamed
+/// (and removed every fourth), with the documented fields.
+pub fn file_entry(owner: &str, repo: &str, i: usize) -> serde_json::Value {
+    let filename = format!("src/file_{i}.rs");
+    let status = ["added", "modified", "renamed", "removed"][i % 4];
+    let mut entry = json!({
+        "sha": format!("{:040x}", i),
+        "filename": filename,
+        "status": status,
+        "additions": 1, "deletions": 0, "changes": 1,
+        "blob_url": format!("https://github.com/{owner}/{repo}/blob/0/{filename}"),
+        "raw_url": format!("https://github.com/{owner}/{repo}/raw/0/{filename}"),
+        "contents_url": format!("https://api.github.com/repos/{owner}/{repo}/contents/{filename}"),
+        "patch": "@@ -1 +1 @@"
+    });
+    if status == "renamed" {
+        entry["previous_filename"] = json!(format!("old/file_{i}.rs"));
+    }
+    entry
+}
+
+async fn access_token(
+    State(state): State<Shared>,
+    Path(_id): Path<u64>,
+    headers: HeaderMap,
+) -> Response {
+    let jwt = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    if jwt.split('.').count() != 3 {
+        return error(
+            StatusCode::UNAUTHORIZED,
+            "A JSON web token could not be decoded",
+        );
+    }
+    *state
+        .lock()
+        .unwrap()
+        .requests
+        .entry("token".into())
+        .or_default() += 1;
+    let expires = chrono::Utc::now() + chrono::Duration::hours(1);
+    (
+        StatusCode::CREATED,
+        Json(json!({
+            "token": "ghs_fakeinstallationtoken",
+            "expires_at": expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            "permissions": {"pull_requests": "read"},
+            "repository_selection": "all"
+        })),
+    )
+        .into_response()
+}
+
+async fn requests(State(state): State<Shared>) -> Json<HashMap<String, usize>> {
+    Json(state.lock().unwrap().requests.clone())
+}
