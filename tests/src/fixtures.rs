@@ -79,3 +79,20 @@ pub fn merged_delivery_28k() -> String {
     )))
     .expect("JSON value serialises")
 }
+
+/// A merged pull request delivery for `repository` (`owner/name`) and PR
+/// `number`, compact JSON: lets tests aim enrichment at fake repositories.
+pub fn merged_payload_for(repository: &str, number: i64) -> String {
+    let mut v = merged_variant(&load("pull_request", "closed.payload.json"));
+    let name = repository.split('/').nth(1).unwrap_or(repository);
+    v["repository"]["full_name"] = json!(repository);
+    v["repository"]["name"] = json!(name);
+    // Distinct repositories need distinct ids for the dedup view's key.
+    let id = repository
+        .bytes()
+        .fold(7i64, |h, b| (h * 31 + b as i64) % 1_000_000_007);
+    v["repository"]["id"] = json!(id);
+    v["number"] = json!(number);
+    v["pull_request"]["number"] = json!(number);
+    v.to_string()
+}

@@ -12,6 +12,7 @@ pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_hooklake")
 }
 
+#[allow(unused_imports)]
 pub use hooklake_tests::moto::free_port;
 
 pub fn hooklake() -> Command {
