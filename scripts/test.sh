@@ -34,7 +34,10 @@ cargo test --locked --workspace 2>&1 | tee "$LOG_DIR/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 
-step "the Worker in workerd (wrangler dev) against moto; infra/ and workflows (terraform fmt, checkov, actionlint)"
+# The binaries the Python tests run: hooklake itself and the fake GitHub API.
+cargo build --locked -q -p hooklake -p hooklake-tests --bins
+
+step "the Worker in workerd (wrangler dev), the AWS pipeline end to end against moto; infra/ and workflows (terraform fmt, checkov, actionlint)"
 bash scripts/build-worker.sh
 set +e
 HOOKLAKE_BIN="$ROOT/target/debug/hooklake" "$HOOKLAKE_PYTHON" -m pytest tests/worker tests/infra -q -p no:cacheprovider 2>&1 | tee "$LOG_DIR/pytest.log"

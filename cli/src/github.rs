@@ -13,8 +13,9 @@ pub const TOKEN_VAR: &str = "HOOKLAKE_GITHUB_TOKEN";
 /// GitHub settings shared by `serve` and `ingest`.
 #[derive(Args, Debug, Clone)]
 pub struct GitHubArgs {
-    /// AWS Secrets Manager secret (name or ARN) with {"token": ...} or GitHub App
-    /// credentials {"app_id", "installation_id", "private_key"}.
+    /// AWS Secrets Manager secret (name or ARN), or SSM SecureString parameter
+    /// (ssm:/NAME or its ARN), with {"token": ...} or GitHub App credentials
+    /// {"app_id", "installation_id", "private_key"}.
     #[arg(long, env = "HOOKLAKE_GITHUB_SECRET_ARN")]
     pub github_secret_arn: Option<String>,
     /// A file with the same JSON (or a bare token). Without any of these and
@@ -32,7 +33,7 @@ impl GitHubArgs {
     pub async fn client(&self) -> anyhow::Result<Option<GitHubClient>> {
         let credentials = if let Some(secret) = &self.github_secret_arn {
             let config = hooklake_aws::load_config().await;
-            Some(hooklake_aws::credentials::from_secrets_manager(&config, secret).await?)
+            Some(hooklake_aws::credentials::load(&config, secret).await?)
         } else if let Some(path) = &self.github_credentials {
             let text = std::fs::read_to_string(path).with_context(|| {
                 format!("cannot read GitHub credentials from {}", path.display())

@@ -33,6 +33,27 @@ pub struct Scenario {
     pub fail: Option<Failure>,
 }
 
+impl Scenario {
+    /// Pull requests with `n` files.
+    pub fn files(n: usize) -> Self {
+        Scenario {
+            files: Some(n),
+            fail: None,
+        }
+    }
+
+    /// The first `times` requests (0: all) fail as `kind` (see [`Failure`]).
+    pub fn failing(kind: &str, times: usize) -> Self {
+        Scenario {
+            files: None,
+            fail: Some(Failure {
+                kind: kind.into(),
+                times,
+            }),
+        }
+    }
+}
+
 /// A failure GitHub documents.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Failure {

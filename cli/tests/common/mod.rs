@@ -25,7 +25,13 @@ pub fn hooklake() -> Command {
 
 /// `hooklake serve` on `port` with a short flush age; waits until healthy.
 pub fn serve(lake: &Path, port: u16) -> Child {
+    serve_with(lake, port, &[])
+}
+
+/// [`serve`], with extra environment variables.
+pub fn serve_with(lake: &Path, port: u16, env: &[(&str, &str)]) -> Child {
     let mut child = hooklake()
+        .envs(env.iter().copied())
         .args([
             "serve",
             "--listen",

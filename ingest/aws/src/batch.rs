@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use futures_util::stream::{self, StreamExt};
 use hooklake_github::{enrich_rows, GitHubClient, DEFAULT_CONCURRENCY};
 use hooklake_ingest::plan::{batch_id, plan_files};
 use hooklake_ingest::rows::row_from_payload;
@@ -18,6 +19,17 @@ use hooklake_schema::partition::partition_path;
 use hooklake_schema::row::PullRequestRow;
 
 use crate::lake::{get_text, S3Lake};
+
+/// Partitions written to S3 at once.
+const PARALLEL_PUTS: usize = 8;
+
+fn failures(ids: Vec<String>, reason: &str) -> impl Iterator<Item = Failure> + '_ {
+    ids.into_iter().map(move |id| Failure {
+        id,
+        reason: reason.to_owned(),
+        retry_after: None,
+    })
+}
 
 /// One message of a batch.
 #[derive(Debug, Clone)]
@@ -66,11 +78,18 @@ impl Ingestor {
         &self.lake
     }
 
-    /// The row of one message, claim check resolved.
+    /// The row of one message, claim check resolved. An inline payload is
+    /// moved into the row, not copied.
     async fn row(&self, message: &Message) -> Result<PullRequestRow, String> {
         let envelope = Envelope::from_line(&message.body).map_err(|e| e.to_string())?;
         let row = match &envelope.body {
-            Body::Inline(payload) => row_from_payload(&envelope, payload),
+            Body::Inline(_) => {
+                let Body::Inline(payload) = envelope.body else {
+                    unreachable!("matched Inline above")
+                };
+                PullRequestRow::extract_owned(envelope.delivery_id, envelope.received_at, payload)
+                    .map_err(Into::into)
+            }
             Body::Stored(stored) => {
                 let payload = get_text(&self.s3, &stored.bucket, &stored.key)
                     .await
@@ -121,38 +140,41 @@ impl Ingestor {
             entry.1.push(row);
         }
 
+        // Encode every partition, then put them all at once: S3 latency, not
+        // the number of partitions, bounds the batch.
+        let mut planned = Vec::new();
         for (partition, (mut ids, rows)) in partitions {
             // The key derives from the partition's message ids, sorted: the
             // same messages retried give the same key and overwrite.
             ids.sort();
             let count = rows.len();
-            let result = match plan_files(&batch_id(&ids), rows) {
-                Ok(files) => {
-                    let mut put = Ok(());
-                    for file in files {
-                        let key = self.lake.object_key(&file.key);
-                        match self.lake.put(&file.key, file.bytes).await {
-                            Ok(()) => report.objects.push(key),
-                            Err(e) => {
-                                put = Err(e.to_string());
-                                break;
-                            }
-                        }
-                    }
-                    put
+            match plan_files(&batch_id(&ids), rows) {
+                Ok(files) => planned.push((partition, ids, count, files)),
+                Err(e) => report.failed.extend(failures(ids, &e.to_string())),
+            }
+        }
+        let puts = planned.into_iter().map(|(partition, ids, count, files)| async move {
+            let mut keys = Vec::new();
+            for file in files {
+                if let Err(e) = self.lake.put(&file.key, file.bytes).await {
+                    tracing::error!(%partition, error = %e, "cannot write partition; its messages will be retried");
+                    return Err((ids, e.to_string()));
                 }
-                Err(e) => Err(e.to_string()),
-            };
+                keys.push(self.lake.object_key(&file.key));
+            }
+            Ok((count, keys))
+        });
+        let results: Vec<_> = stream::iter(puts)
+            .buffer_unordered(PARALLEL_PUTS)
+            .collect()
+            .await;
+        for result in results {
             match result {
-                Ok(()) => report.rows += count,
-                Err(reason) => {
-                    tracing::error!(%partition, %reason, "cannot write partition; its messages will be retried");
-                    report.failed.extend(ids.into_iter().map(|id| Failure {
-                        id,
-                        reason: reason.clone(),
-                        retry_after: None,
-                    }));
+                Ok((count, keys)) => {
+                    report.rows += count;
+                    report.objects.extend(keys);
                 }
+                Err((ids, reason)) => report.failed.extend(failures(ids, &reason)),
             }
         }
         report

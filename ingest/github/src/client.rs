@@ -49,6 +49,9 @@ pub struct GitHubClient {
     api_url: String,
     credentials: Credentials,
     tokens: TokenCache,
+    /// One token exchange at a time: concurrent lookups wait for it
+    /// instead of each asking GitHub for its own token.
+    exchange: tokio::sync::Mutex<()>,
 }
 
 #[derive(Deserialize)]
@@ -74,6 +77,7 @@ impl GitHubClient {
             api_url: api_url.trim_end_matches('/').to_owned(),
             credentials,
             tokens: TokenCache::default(),
+            exchange: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -97,9 +101,13 @@ impl GitHubClient {
                 private_key_pem,
             } => (*app_id, *installation_id, private_key_pem),
         };
+        if let Some(token) = self.tokens.get(Utc::now()) {
+            return Ok(token);
+        }
+        let _exchanging = self.exchange.lock().await;
         let now = Utc::now();
         if let Some(token) = self.tokens.get(now) {
-            return Ok(token);
+            return Ok(token); // another lookup exchanged it while this one waited
         }
         let jwt = app_jwt(app_id, key, now)?;
         let url = format!(

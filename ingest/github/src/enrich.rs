@@ -39,3 +39,23 @@ pub async fn enrich_rows(
         .map(|(row, result)| result.map(|enrichment| enrichment.apply(row)))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn without_credentials_rows_say_why() {
+        let payload = r#"{"action":"closed","number":1,"pull_request":{"id":1,"number":1,"merged":true,
+            "merged_at":"2026-11-27T10:00:00Z","html_url":"https://github.com/o/r/pull/1",
+            "base":{"ref":"main"},"head":{"ref":"f"}},"repository":{"id":1,"full_name":"o/r"}}"#;
+        let mut rows = vec![PullRequestRow::extract("d", chrono::Utc::now(), payload).unwrap()];
+        let results = enrich_rows(None, &mut rows, DEFAULT_CONCURRENCY).await;
+        assert!(results[0].is_ok());
+        assert_eq!(rows[0].changed_files, None);
+        assert_eq!(
+            rows[0].changed_files_status,
+            ChangedFilesStatus::NoCredentials
+        );
+    }
+}

@@ -4,39 +4,23 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use hooklake_github::{Credentials, Enrichment, GitHubClient, GitHubError};
-use hooklake_tests::fake_github::{Failure, FakeGitHub, Scenario};
-
-fn scenario(files: Option<usize>, fail: Option<(&str, usize)>) -> Scenario {
-    Scenario {
-        files,
-        fail: fail.map(|(kind, times)| Failure {
-            kind: kind.into(),
-            times,
-        }),
-    }
-}
+use hooklake_tests::fake_github::{FakeGitHub, Scenario};
 
 async fn fake() -> FakeGitHub {
     FakeGitHub::start(HashMap::from([
-        ("o/big".to_string(), scenario(Some(250), None)),
-        ("o/huge".to_string(), scenario(Some(3500), None)),
-        ("o/gone".to_string(), scenario(None, Some(("not_found", 0)))),
+        ("o/big".to_string(), Scenario::files(250)),
+        ("o/huge".to_string(), Scenario::files(3500)),
+        ("o/gone".to_string(), Scenario::failing("not_found", 0)),
         (
             "o/primary".to_string(),
-            scenario(None, Some(("primary_rate_limit", 0))),
+            Scenario::failing("primary_rate_limit", 0),
         ),
         (
             "o/secondary".to_string(),
-            scenario(None, Some(("secondary_rate_limit", 0))),
+            Scenario::failing("secondary_rate_limit", 0),
         ),
-        (
-            "o/down".to_string(),
-            scenario(None, Some(("server_error", 0))),
-        ),
-        (
-            "o/flaky".to_string(),
-            scenario(None, Some(("server_error", 1))),
-        ),
+        ("o/down".to_string(), Scenario::failing("server_error", 0)),
+        ("o/flaky".to_string(), Scenario::failing("server_error", 1)),
     ]))
     .await
 }
@@ -158,7 +142,7 @@ async fn github_app_token_is_exchanged_once_and_cached() {
 async fn refused_credentials_name_the_fix() {
     let fake = FakeGitHub::start(HashMap::from([(
         "o/r".to_string(),
-        scenario(None, Some(("bad_credentials", 0))),
+        Scenario::failing("bad_credentials", 0),
     )]))
     .await;
     let err = token_client(&fake)

@@ -39,8 +39,7 @@ impl State {
                 let github = match &self.secret_arn {
                     Some(arn) => {
                         let credentials =
-                            hooklake_aws::credentials::from_secrets_manager(&self.config, arn)
-                                .await?;
+                            hooklake_aws::credentials::load(&self.config, arn).await?;
                         Some(GitHubClient::new(&self.api_url, credentials)?)
                     }
                     None => None,
@@ -53,15 +52,19 @@ impl State {
 
 async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
     let ingestor = state.ingestor().await?;
-    let records = event.payload.records;
+    let mut records = event.payload.records;
+    // The bodies move into the batch; the records keep what visibility
+    // changes need (receipt handles, the queue's ARN).
     let messages: Vec<Message> = records
-        .iter()
+        .iter_mut()
         .map(|r| Message {
             id: r.message_id.clone().unwrap_or_default(),
-            body: r.body.clone().unwrap_or_default(),
+            body: r.body.take().unwrap_or_default(),
         })
         .collect();
+    let started = std::time::Instant::now();
     let report = ingestor.process(&messages).await;
+    let process_ms = started.elapsed().as_millis() as u64;
 
     // Rate-limited messages: keep them hidden until GitHub's wait is over,
     // instead of the queue's visibility timeout.
@@ -104,6 +107,7 @@ async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchR
         rows = report.rows,
         failed = report.failed.len(),
         objects = report.objects.len(),
+        process_ms,
         "batch done"
     );
     let mut response = SqsBatchResponse::default();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use arrow_array::{Array, ListArray, RecordBatch, StringArray, StructArray};
 use aws_sdk_sqs::types::QueueAttributeName;
 use hooklake_schema::envelope::Envelope;
-use hooklake_tests::fake_github::{Failure, FakeGitHub, Scenario};
+use hooklake_tests::fake_github::{FakeGitHub, Scenario};
 use hooklake_tests::fixtures::merged_payload_for;
 use hooklake_tests::lambda_api::{LambdaApi, Outcome};
 use hooklake_tests::moto::{Moto, ACCESS_KEY, REGION, SECRET_KEY};
@@ -71,6 +71,19 @@ async fn aws() -> Aws {
         .send()
         .await
         .unwrap();
+    let key = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/github-app-test-key.pem"
+    ))
+    .unwrap();
+    aws_sdk_ssm::Client::new(&config)
+        .put_parameter()
+        .name("/hooklake/github-app")
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .value(json!({"app_id": 1, "installation_id": 2, "private_key": key}).to_string())
+        .send()
+        .await
+        .unwrap();
     Aws {
         moto,
         s3,
@@ -82,6 +95,16 @@ async fn aws() -> Aws {
 
 /// Starts the function binary against the Runtime API, moto and GitHub.
 fn function(aws: &Aws, api: &LambdaApi, github: &FakeGitHub, s3_endpoint: Option<&str>) -> Child {
+    function_with(aws, api, github, s3_endpoint, "hooklake/github")
+}
+
+fn function_with(
+    aws: &Aws,
+    api: &LambdaApi,
+    github: &FakeGitHub,
+    s3_endpoint: Option<&str>,
+    credentials: &str,
+) -> Child {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hooklake-lambda"));
     cmd.envs(aws.moto.env())
         .env("AWS_LAMBDA_RUNTIME_API", api.runtime_api())
@@ -91,7 +114,7 @@ fn function(aws: &Aws, api: &LambdaApi, github: &FakeGitHub, s3_endpoint: Option
         .env("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/hooklake-ingest")
         .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
         .env("HOOKLAKE_LAKE", format!("s3://{BUCKET}/{PREFIX}"))
-        .env("HOOKLAKE_GITHUB_SECRET_ARN", "hooklake/github")
+        .env("HOOKLAKE_GITHUB_SECRET_ARN", credentials)
         .env("HOOKLAKE_GITHUB_API_URL", github.url())
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())
@@ -287,30 +310,12 @@ fn batch_rows(batch: &RecordBatch) -> Vec<Row> {
         .collect()
 }
 
-fn scenarios(pairs: &[(&str, Option<usize>, Option<(&str, usize)>)]) -> HashMap<String, Scenario> {
-    pairs
-        .iter()
-        .map(|(repo, files, fail)| {
-            (
-                repo.to_string(),
-                Scenario {
-                    files: *files,
-                    fail: fail.map(|(kind, times)| Failure {
-                        kind: kind.into(),
-                        times,
-                    }),
-                },
-            )
-        })
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_poison_message_in_a_hundred() {
     let aws = aws().await;
-    let github = FakeGitHub::start(scenarios(&[
-        ("o/big", Some(250), None),
-        ("o/gone", None, Some(("not_found", 0))),
+    let github = FakeGitHub::start(HashMap::from([
+        ("o/big".to_string(), Scenario::files(250)),
+        ("o/gone".to_string(), Scenario::failing("not_found", 0)),
     ]))
     .await;
     let api = LambdaApi::start().await;
@@ -361,9 +366,15 @@ async fn one_poison_message_in_a_hundred() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limited_messages_are_retried_and_enriched_later() {
     let aws = aws().await;
-    let github = FakeGitHub::start(scenarios(&[
-        ("o/primary", None, Some(("primary_rate_limit", 1))),
-        ("o/secondary", None, Some(("secondary_rate_limit", 1))),
+    let github = FakeGitHub::start(HashMap::from([
+        (
+            "o/primary".to_string(),
+            Scenario::failing("primary_rate_limit", 1),
+        ),
+        (
+            "o/secondary".to_string(),
+            Scenario::failing("secondary_rate_limit", 1),
+        ),
     ]))
     .await;
     let api = LambdaApi::start().await;
@@ -453,4 +464,34 @@ async fn failed_put_retries_the_batch_and_leaves_nothing_partial() {
     assert!(failures(api.invoke(event, TIMEOUT).await).is_empty());
     let (_, rows) = lake_rows(&aws).await;
     assert_eq!(rows.len(), 20);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_app_credentials_from_an_ssm_securestring() {
+    let aws = aws().await;
+    let github = FakeGitHub::start(HashMap::new()).await;
+    let api = LambdaApi::start().await;
+    let _function = Killed(function_with(
+        &aws,
+        &api,
+        &github,
+        None,
+        "ssm:/hooklake/github-app",
+    ));
+    let bodies: Vec<String> = (0..3)
+        .map(|i| envelope(&format!("d-{i}"), merged_payload_for("o/app", i)))
+        .collect();
+    let (event, _) = event_of(&aws, &bodies).await;
+    assert!(failures(api.invoke(event, TIMEOUT).await).is_empty());
+    let (_, rows) = lake_rows(&aws).await;
+    assert_eq!(rows.len(), 3);
+    assert!(
+        rows.iter().all(|r| r.2 == "complete" && r.3 == Some(3)),
+        "{rows:?}"
+    );
+    assert_eq!(
+        github.requests("token"),
+        1,
+        "one installation token, cached"
+    );
 }

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The Lambda benchmarks (bench/lambda/run.py): the release function binary
+# vs a Python + pyarrow handler on the same batch into moto's S3, cold init,
+# and zip size. Usage: bench/lambda.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+PYTHON="$(bash scripts/setup-python.sh)"
+cargo build --release --locked -q -p hooklake-lambda
+exec "$PYTHON" bench/lambda/run.py target/release/hooklake-lambda

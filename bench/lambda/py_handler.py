@@ -1,0 +1,101 @@
+"""The comparison handler: what a Python Lambda with pyarrow does for the same
+batch. Same extraction as hooklake's row (schema/src/row.rs), same columns,
+zstd Parquet, one object per merged_date partition, put with boto3.
+
+Usage: python py_handler.py EVENT.json BUCKET PREFIX ENDPOINT RUNS
+Prints {"times": [...], "maxrss_kb": N}: the first run is a warm-up (as on a
+warm Lambda), the others are timed."""
+
+import hashlib
+import io
+import json
+import resource
+import sys
+import time
+from datetime import datetime, timezone
+
+import boto3
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CHANGED_FILES = pa.struct([
+    ("added", pa.list_(pa.string())),
+    ("removed", pa.list_(pa.string())),
+    ("modified", pa.list_(pa.string())),
+    ("renamed", pa.list_(pa.struct([("previous_filename", pa.string()), ("filename", pa.string())]))),
+])
+SCHEMA = pa.schema([
+    ("delivery_id", pa.string()), ("received_at", pa.timestamp("us", tz="UTC")),
+    ("repository", pa.string()), ("repository_id", pa.int64()), ("number", pa.int64()),
+    ("pull_request_id", pa.int64()), ("title", pa.string()), ("author_login", pa.string()),
+    ("merged_by_login", pa.string()), ("merged_at", pa.timestamp("us", tz="UTC")),
+    ("base_ref", pa.string()), ("head_ref", pa.string()), ("merge_commit_sha", pa.string()),
+    ("additions", pa.int64()), ("deletions", pa.int64()), ("commits", pa.int64()),
+    ("changed_files_count", pa.int64()), ("labels", pa.list_(pa.string())), ("html_url", pa.string()),
+    ("changed_files", CHANGED_FILES), ("changed_files_status", pa.string()), ("payload", pa.string()),
+])
+
+
+def ts(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def login(user):
+    return user.get("login") if isinstance(user, dict) else None
+
+
+def row(envelope):
+    payload = envelope["body"]["inline"]
+    event = json.loads(payload)
+    pr = event["pull_request"]
+    if event.get("action") != "closed" or not pr.get("merged"):
+        raise ValueError("not a merged pull request")
+    repo = event["repository"]
+    return {
+        "delivery_id": envelope["delivery_id"], "received_at": ts(envelope["received_at"]),
+        "repository": repo["full_name"], "repository_id": repo["id"], "number": pr["number"],
+        "pull_request_id": pr["id"], "title": pr.get("title") or "", "author_login": login(pr.get("user")),
+        "merged_by_login": login(pr.get("merged_by")), "merged_at": ts(pr["merged_at"]),
+        "base_ref": pr["base"]["ref"], "head_ref": pr["head"]["ref"],
+        "merge_commit_sha": pr.get("merge_commit_sha"), "additions": pr.get("additions"),
+        "deletions": pr.get("deletions"), "commits": pr.get("commits"),
+        "changed_files_count": pr.get("changed_files"),
+        "labels": [label["name"] for label in pr.get("labels") or []], "html_url": pr["html_url"],
+        "changed_files": None, "changed_files_status": "no_credentials", "payload": payload,
+    }
+
+
+def handler(event, s3, bucket, prefix):
+    partitions, failures = {}, []
+    for record in event["Records"]:
+        try:
+            r = row(json.loads(record["body"]))
+        except Exception:  # noqa: BLE001 - a poison message fails alone
+            failures.append({"itemIdentifier": record["messageId"]})
+            continue
+        partitions.setdefault(r["merged_at"].strftime("%Y-%m-%d"), []).append((record["messageId"], r))
+    for day, items in partitions.items():
+        ids = sorted(i for i, _ in items)
+        table = pa.Table.from_pylist([r for _, r in items], schema=SCHEMA)
+        buf = io.BytesIO()
+        pq.write_table(table, buf, compression="zstd")
+        key = f"{prefix}merged_date={day}/part-{hashlib.sha256(chr(10).join(ids).encode()).hexdigest()[:32]}.parquet"
+        s3.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
+    return {"batchItemFailures": failures}
+
+
+def main():
+    path, bucket, prefix, endpoint, runs = sys.argv[1:6]
+    event = json.load(open(path))
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                      aws_access_key_id="testing", aws_secret_access_key="testing")
+    times = []
+    for _ in range(int(runs) + 1):
+        t = time.perf_counter()
+        handler(event, s3, bucket, prefix)
+        times.append(time.perf_counter() - t)
+    print(json.dumps({"times": times[1:], "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+
+
+if __name__ == "__main__":
+    main()
