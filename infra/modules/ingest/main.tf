@@ -54,6 +54,7 @@ data "aws_iam_policy_document" "ingest" {
       "sqs:DeleteMessage",
       "sqs:ChangeMessageVisibility",
       "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl", # to delay rate-limited messages by their receipt handles
     ]
     resources = [var.queue_arn]
   }
