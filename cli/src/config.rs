@@ -13,6 +13,12 @@ pub const PREVIOUS_SECRET_VAR: &str = "HOOKLAKE_WEBHOOK_SECRET_PREVIOUS";
 /// Secrets come only from the environment, never from flags, which other
 /// users of the machine could read in the process list.
 pub fn webhook_secrets() -> anyhow::Result<WebhookSecrets> {
+    let previous = std::env::var(PREVIOUS_SECRET_VAR).unwrap_or_default();
+    Ok(WebhookSecrets::new([signing_secret()?, previous]))
+}
+
+/// The secret `send` signs with: the current one.
+pub fn signing_secret() -> anyhow::Result<String> {
     let current = std::env::var(SECRET_VAR).unwrap_or_default();
     anyhow::ensure!(
         !current.is_empty(),
@@ -20,12 +26,5 @@ pub fn webhook_secrets() -> anyhow::Result<WebhookSecrets> {
          export {SECRET_VAR}=\"$(openssl rand -hex 32)\"\n\
          and use the same value in the webhook's settings (or for `hooklake send`)."
     );
-    let previous = std::env::var(PREVIOUS_SECRET_VAR).unwrap_or_default();
-    Ok(WebhookSecrets::new([current, previous]))
-}
-
-/// The secret `send` signs with: the current one.
-pub fn signing_secret() -> anyhow::Result<String> {
-    webhook_secrets()?;
-    Ok(std::env::var(SECRET_VAR)?)
+    Ok(current)
 }

@@ -38,7 +38,12 @@ pub fn row_from_payload(envelope: &Envelope, payload: &str) -> Result<PullReques
 
 /// The row of one queue message line (the payload is moved, not copied).
 pub fn row_from_line(line: &str) -> Result<PullRequestRow, IngestError> {
-    let envelope = Envelope::from_line(line)?;
+    row_from_owned_envelope(Envelope::from_line(line)?)
+}
+
+/// Like [`row_from_envelope`], but an inline payload is moved into the row
+/// instead of copied (bulk ingest).
+pub fn row_from_owned_envelope(envelope: Envelope) -> Result<PullRequestRow, IngestError> {
     match envelope.body {
         Body::Inline(payload) => Ok(PullRequestRow::extract_owned(
             envelope.delivery_id,

@@ -349,17 +349,19 @@ fn claim(
     if unfinished.is_some() {
         return Ok(unfinished);
     }
-    let s = stats(conn)?;
-    let due = s.pending > 0
+    // This thread is the only writer, so the watermark read here still
+    // holds inside the transaction below.
+    let watermark = claimed_watermark(conn)?;
+    let p = pending(conn, watermark)?;
+    let due = p.count > 0
         && (force
-            || s.pending >= policy.max_rows as u64
-            || s.pending_bytes >= policy.max_bytes as u64
-            || s.oldest_age_ms >= policy.max_age.as_millis() as u64);
+            || p.count >= policy.max_rows as u64
+            || p.bytes >= policy.max_bytes as u64
+            || p.oldest_age_ms >= policy.max_age.as_millis() as u64);
     if !due {
         return Ok(None);
     }
     let tx = conn.transaction()?;
-    let watermark = claimed_watermark(&tx)?;
     let members: Vec<(i64, String)> = {
         let mut select = tx.prepare_cached(
             "SELECT seq, delivery_id, bytes FROM queue WHERE seq > ?1 ORDER BY seq LIMIT ?2",
@@ -423,13 +425,29 @@ fn complete(
     Ok(())
 }
 
-fn stats(conn: &Connection) -> Result<QueueStats, QueueError> {
-    let watermark = claimed_watermark(conn)?;
-    let (pending, pending_bytes, oldest): (i64, i64, Option<i64>) = conn.query_row(
+/// Deliveries above the claimed watermark: not yet in any batch.
+struct Pending {
+    count: u64,
+    bytes: u64,
+    oldest_age_ms: u64,
+}
+
+fn pending(conn: &Connection, watermark: i64) -> Result<Pending, QueueError> {
+    let (count, bytes, oldest): (i64, i64, Option<i64>) = conn.query_row(
         "SELECT COUNT(*), COALESCE(SUM(bytes), 0), MIN(enqueued_at_ms) FROM queue WHERE seq > ?1",
         [watermark],
         |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )?;
+    Ok(Pending {
+        count: count as u64,
+        bytes: bytes as u64,
+        oldest_age_ms: oldest.map(|t| (now_ms() - t).max(0) as u64).unwrap_or(0),
+    })
+}
+
+fn stats(conn: &Connection) -> Result<QueueStats, QueueError> {
+    let watermark = claimed_watermark(conn)?;
+    let pending = pending(conn, watermark)?;
     let in_flight: i64 = conn.query_row(
         "SELECT COUNT(*) FROM queue WHERE seq <= ?1",
         [watermark],
@@ -438,9 +456,9 @@ fn stats(conn: &Connection) -> Result<QueueStats, QueueError> {
     let dead_letters: i64 =
         conn.query_row("SELECT COUNT(*) FROM dead_letters", [], |r| r.get(0))?;
     Ok(QueueStats {
-        pending: pending as u64,
-        pending_bytes: pending_bytes as u64,
-        oldest_age_ms: oldest.map(|t| (now_ms() - t).max(0) as u64).unwrap_or(0),
+        pending: pending.count,
+        pending_bytes: pending.bytes,
+        oldest_age_ms: pending.oldest_age_ms,
         in_flight: in_flight as u64,
         dead_letters: dead_letters as u64,
     })

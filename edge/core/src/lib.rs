@@ -87,8 +87,7 @@ fn decide_inner(
 
     match github.event {
         "ping" => {
-            serde_json::from_str::<serde::de::IgnoredAny>(&payload)
-                .map_err(|_| Rejection::InvalidJson)?;
+            require_json(&payload)?;
             Ok(Decision::Pong)
         }
         "pull_request" => {
@@ -118,9 +117,15 @@ fn decide_inner(
             )))
         }
         _ => {
-            serde_json::from_str::<serde::de::IgnoredAny>(&payload)
-                .map_err(|_| Rejection::InvalidJson)?;
+            require_json(&payload)?;
             Ok(Decision::Ignored(IgnoreReason::EventNotPullRequest))
         }
     }
+}
+
+/// Events hooklake does not keep are still answered only if they are JSON.
+fn require_json(payload: &str) -> Result<(), Rejection> {
+    serde_json::from_str::<serde::de::IgnoredAny>(payload)
+        .map(drop)
+        .map_err(|_| Rejection::InvalidJson)
 }

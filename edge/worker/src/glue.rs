@@ -142,16 +142,12 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let settings = match Settings::from_lookup(|name| setting(&env, name)) {
         Ok(settings) => settings,
         Err(missing) => {
-            log(
+            return error_response(
                 "-",
                 500,
-                "error",
                 "misconfigured",
-                Some(&missing.to_string()),
-            );
-            return json_response(
-                500,
-                serde_json::json!({"outcome": "error", "reason": "misconfigured", "message": "the Worker is missing a setting; see its logs"}).to_string(),
+                "the Worker is missing a setting; see its logs",
+                &missing.to_string(),
             );
         }
     };
@@ -220,16 +216,12 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
 
     if let Decision::Accept(envelope) = decision {
         if let Err(err) = forward::forward(&Fetcher, &settings, envelope, now).await {
-            log(
+            return error_response(
                 &claimed,
                 503,
-                "error",
                 "queue_unavailable",
-                Some(&err.to_string()),
-            );
-            return json_response(
-                503,
-                serde_json::json!({"outcome": "error", "reason": "queue_unavailable", "message": "the delivery could not be queued; GitHub can redeliver it"}).to_string(),
+                "the delivery could not be queued; GitHub can redeliver it",
+                &err.to_string(),
             );
         }
     }
@@ -240,6 +232,22 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     log(&claimed, status, outcome, reason, None);
     json_response(status, response)
+}
+
+/// A failure of the Worker itself (not of the request): logged with its
+/// detail, answered with outcome `error` and a reason, never the detail.
+fn error_response(
+    delivery: &str,
+    status: u16,
+    reason: &str,
+    message: &str,
+    detail: &str,
+) -> Result<Response> {
+    log(delivery, status, "error", reason, Some(detail));
+    json_response(
+        status,
+        serde_json::json!({"outcome": "error", "reason": reason, "message": message}).to_string(),
+    )
 }
 
 fn decision_outcome(status: u16) -> &'static str {

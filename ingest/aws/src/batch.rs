@@ -13,7 +13,7 @@ use std::time::Duration;
 use futures_util::stream::{self, StreamExt};
 use hooklake_github::{enrich_rows, GitHubClient, DEFAULT_CONCURRENCY};
 use hooklake_ingest::plan::{batch_id, plan_files};
-use hooklake_ingest::rows::row_from_payload;
+use hooklake_ingest::rows::{row_from_owned_envelope, row_from_payload};
 use hooklake_schema::envelope::{Body, Envelope};
 use hooklake_schema::partition::partition_path;
 use hooklake_schema::row::PullRequestRow;
@@ -60,6 +60,21 @@ pub struct BatchReport {
     pub objects: Vec<String>,
 }
 
+impl BatchReport {
+    /// Ids of the messages that were not written.
+    pub fn failed_ids(&self) -> std::collections::HashSet<&str> {
+        self.failed.iter().map(|f| f.id.as_str()).collect()
+    }
+
+    /// Failed messages that should stay hidden for a while (rate limits),
+    /// with how long.
+    pub fn delays(&self) -> impl Iterator<Item = (&str, Duration)> {
+        self.failed
+            .iter()
+            .filter_map(|f| f.retry_after.map(|wait| (f.id.as_str(), wait)))
+    }
+}
+
 /// Turns batches into objects in the lake.
 #[derive(Debug)]
 pub struct Ingestor {
@@ -83,19 +98,13 @@ impl Ingestor {
     async fn row(&self, message: &Message) -> Result<PullRequestRow, String> {
         let envelope = Envelope::from_line(&message.body).map_err(|e| e.to_string())?;
         let row = match &envelope.body {
-            Body::Inline(_) => {
-                let Body::Inline(payload) = envelope.body else {
-                    unreachable!("matched Inline above")
-                };
-                PullRequestRow::extract_owned(envelope.delivery_id, envelope.received_at, payload)
-                    .map_err(Into::into)
-            }
             Body::Stored(stored) => {
                 let payload = get_text(&self.s3, &stored.bucket, &stored.key)
                     .await
                     .map_err(|e| e.to_string())?;
                 row_from_payload(&envelope, &payload)
             }
+            Body::Inline(_) => row_from_owned_envelope(envelope),
         };
         row.map_err(|e| e.to_string())
     }

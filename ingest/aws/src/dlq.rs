@@ -5,12 +5,16 @@ use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::queue::{Queue, MAX_BATCH};
+use crate::queue::{Queue, Received, MAX_BATCH};
 use crate::AwsError;
 
 /// While a tool works through the queue, received messages stay hidden this
 /// long, so none is received twice in one run.
 const HOLD: Duration = Duration::from_secs(300);
+
+fn receipts(messages: &[Received]) -> Vec<&str> {
+    messages.iter().map(|m| m.receipt.as_str()).collect()
+}
 
 /// Moves every message of `dead_letters` to `target`: send first, then
 /// delete, so a crash in between duplicates (absorbed by the dedup view) and
@@ -26,9 +30,7 @@ pub async fn redrive(dead_letters: &Queue, target: &Queue) -> Result<usize, AwsE
         }
         let bodies: Vec<&str> = batch.iter().map(|m| m.body.as_str()).collect();
         target.send(&bodies).await?;
-        dead_letters
-            .delete(&batch.iter().collect::<Vec<_>>())
-            .await?;
+        dead_letters.delete(&receipts(&batch)).await?;
         moved += batch.len();
     }
 }
@@ -60,9 +62,7 @@ pub async fn dump(dead_letters: &Queue, path: &Path, delete: bool) -> Result<usi
     let file = file.into_inner().map_err(|e| io(e.into_error()))?;
     file.sync_all().map_err(io)?;
     if delete {
-        dead_letters
-            .delete(&received.iter().collect::<Vec<_>>())
-            .await?;
+        dead_letters.delete(&receipts(&received)).await?;
     }
     Ok(received.len())
 }

@@ -86,33 +86,37 @@ pub async fn run(
 ) -> Result<PollStats, AwsError> {
     let mut stats = PollStats::default();
     loop {
-        let batch = gather(queue, options, &mut stop).await?;
+        let mut batch = gather(queue, options, &mut stop).await?;
         if batch.is_empty() {
             if *stop.borrow() || options.exit_when_empty {
                 return Ok(stats);
             }
             continue;
         }
+        // The bodies move into the batch; `batch` keeps ids and receipts.
         let messages: Vec<Message> = batch
-            .iter()
+            .iter_mut()
             .map(|m| Message {
                 id: m.id.clone(),
-                body: m.body.clone(),
+                body: std::mem::take(&mut m.body),
             })
             .collect();
         let report = ingestor.process(&messages).await;
-        let failed: std::collections::HashMap<&str, Option<Duration>> = report
-            .failed
+        let failed = report.failed_ids();
+        let receipt = |id: &str| {
+            batch
+                .iter()
+                .find(|m| m.id == id)
+                .map(|m| m.receipt.as_str())
+        };
+        let done: Vec<&str> = batch
             .iter()
-            .map(|f| (f.id.as_str(), f.retry_after))
+            .filter(|m| !failed.contains(m.id.as_str()))
+            .map(|m| m.receipt.as_str())
             .collect();
-        let done: Vec<&Received> = batch
-            .iter()
-            .filter(|m| !failed.contains_key(m.id.as_str()))
-            .collect();
-        let delayed: Vec<(&Received, Duration)> = batch
-            .iter()
-            .filter_map(|m| failed.get(m.id.as_str()).copied().flatten().map(|d| (m, d)))
+        let delayed: Vec<(&str, Duration)> = report
+            .delays()
+            .filter_map(|(id, wait)| Some((receipt(id)?, wait)))
             .collect();
         queue.delete(&done).await?;
         if let Err(error) = queue.delay(&delayed).await {

@@ -99,16 +99,16 @@ impl Queue {
             .collect())
     }
 
-    /// Deletes messages (done with them), ten per call.
-    pub async fn delete(&self, messages: &[&Received]) -> Result<(), AwsError> {
-        for chunk in messages.chunks(MAX_BATCH) {
+    /// Deletes messages (done with them) by receipt handle, ten per call.
+    pub async fn delete(&self, receipts: &[&str]) -> Result<(), AwsError> {
+        for chunk in receipts.chunks(MAX_BATCH) {
             let entries = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, m)| {
+                .map(|(i, receipt)| {
                     DeleteMessageBatchRequestEntry::builder()
                         .id(i.to_string())
-                        .receipt_handle(&m.receipt)
+                        .receipt_handle(*receipt)
                         .build()
                         .expect("id and receipt are set")
                 })
@@ -136,17 +136,17 @@ impl Queue {
         Ok(())
     }
 
-    /// Keeps messages invisible for a while (a rate limit's wait) before
-    /// they are received again.
-    pub async fn delay(&self, messages: &[(&Received, Duration)]) -> Result<(), AwsError> {
-        for chunk in messages.chunks(MAX_BATCH) {
+    /// Keeps messages (by receipt handle) invisible for a while (a rate
+    /// limit's wait) before they are received again.
+    pub async fn delay(&self, receipts: &[(&str, Duration)]) -> Result<(), AwsError> {
+        for chunk in receipts.chunks(MAX_BATCH) {
             let entries = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, (m, wait))| {
+                .map(|(i, (receipt, wait))| {
                     ChangeMessageVisibilityBatchRequestEntry::builder()
                         .id(i.to_string())
-                        .receipt_handle(&m.receipt)
+                        .receipt_handle(*receipt)
                         .visibility_timeout(wait.min(&MAX_VISIBILITY).as_secs() as i32)
                         .build()
                         .expect("id and receipt are set")

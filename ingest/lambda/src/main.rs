@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use hooklake_aws::queue::{Queue, Received};
+use hooklake_aws::queue::Queue;
 use hooklake_aws::{Ingestor, Message, S3Lake};
 use hooklake_github::{GitHubClient, DEFAULT_API_URL};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
@@ -27,6 +27,8 @@ struct State {
     secret_arn: Option<String>,
     api_url: String,
     ingestor: OnceCell<Ingestor>,
+    /// The event source's queue, looked up once (GetQueueUrl).
+    queue: OnceCell<Queue>,
 }
 
 impl State {
@@ -50,6 +52,14 @@ impl State {
     }
 }
 
+impl State {
+    async fn queue(&self, arn: &str) -> Result<&Queue, hooklake_aws::AwsError> {
+        self.queue
+            .get_or_try_init(|| Queue::from_arn(hooklake_aws::sqs_client(&self.config), arn))
+            .await
+    }
+}
+
 async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
     let ingestor = state.ingestor().await?;
     let mut records = event.payload.records;
@@ -68,33 +78,23 @@ async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchR
 
     // Rate-limited messages: keep them hidden until GitHub's wait is over,
     // instead of the queue's visibility timeout.
-    let delayed: Vec<(Received, Duration, String)> = report
-        .failed
-        .iter()
-        .filter_map(|f| {
-            let wait = f.retry_after?;
-            let record = records
-                .iter()
-                .find(|r| r.message_id.as_deref() == Some(f.id.as_str()))?;
-            Some((
-                Received {
-                    id: f.id.clone(),
-                    body: String::new(),
-                    receipt: record.receipt_handle.clone().unwrap_or_default(),
-                },
-                wait,
-                record.event_source_arn.clone().unwrap_or_default(),
-            ))
-        })
+    let receipt = |id: &str| {
+        records
+            .iter()
+            .find(|r| r.message_id.as_deref() == Some(id))
+            .and_then(|r| r.receipt_handle.as_deref())
+    };
+    let delayed: Vec<(&str, Duration)> = report
+        .delays()
+        .filter_map(|(id, wait)| Some((receipt(id)?, wait)))
         .collect();
-    if let Some((_, _, arn)) = delayed.first() {
-        let sqs = aws_sdk_sqs::Client::new(&state.config);
-        let result = match Queue::from_arn(sqs, arn).await {
-            Ok(queue) => {
-                let items: Vec<(&Received, Duration)> =
-                    delayed.iter().map(|(r, d, _)| (r, *d)).collect();
-                queue.delay(&items).await
-            }
+    if !delayed.is_empty() {
+        let arn = records
+            .iter()
+            .find_map(|r| r.event_source_arn.as_deref())
+            .unwrap_or_default();
+        let result = match state.queue(arn).await {
+            Ok(queue) => queue.delay(&delayed).await,
             Err(e) => Err(e),
         };
         if let Err(error) = result {
@@ -138,6 +138,7 @@ async fn main() -> Result<(), Error> {
         api_url: std::env::var("HOOKLAKE_GITHUB_API_URL")
             .unwrap_or_else(|_| DEFAULT_API_URL.to_owned()),
         ingestor: OnceCell::new(),
+        queue: OnceCell::new(),
     };
     let state = &state;
     lambda_runtime::run(service_fn(move |event| handle(state, event))).await
