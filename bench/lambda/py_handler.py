@@ -1,19 +1,18 @@
-"""The comparison handler: what a Python Lambda with pyarrow does for the same
-batch. Same extraction as hooklake's row (schema/src/row.rs), same columns,
-zstd Parquet, one object per merged_date partition, put with boto3.
+"""The comparison function: what a Python Lambda with pyarrow does for the
+same batch. Same extraction as hooklake's row (schema/src/row.rs), same
+columns, zstd Parquet, one object per merged_date partition, put with boto3.
 
-Usage: python py_handler.py EVENT.json BUCKET PREFIX ENDPOINT RUNS
-Prints {"times": [...], "maxrss_kb": N}: the first run is a warm-up (as on a
-warm Lambda), the others are timed. Each timed run includes decoding the
-event's JSON, as the Python runtime does before it calls the handler (the
-Rust timing includes the same: receiving and deserialising the event)."""
+It runs under awslambdaric, the runtime interface client of AWS's Python
+runtimes (`python -m awslambdaric py_handler.handler`), driven by the same
+local Runtime API as the Rust function: both are timed from the event's
+delivery to the response, event transfer and decoding included. Settings
+come from the environment as in a deployed function: HOOKLAKE_LAKE
+(s3://bucket/prefix) and the standard AWS variables (AWS_ENDPOINT_URL_S3)."""
 
 import hashlib
 import io
 import json
-import resource
-import sys
-import time
+import os
 from datetime import datetime, timezone
 
 import boto3
@@ -67,7 +66,11 @@ def row(envelope):
     }
 
 
-def handler(event, s3, bucket, prefix):
+BUCKET, _, PREFIX = os.environ["HOOKLAKE_LAKE"].removeprefix("s3://").partition("/")
+S3 = boto3.client("s3")  # created at init, as Lambda functions do
+
+
+def handler(event, context):
     partitions, failures = {}, []
     for record in event["Records"]:
         try:
@@ -81,23 +84,6 @@ def handler(event, s3, bucket, prefix):
         table = pa.Table.from_pylist([r for _, r in items], schema=SCHEMA)
         buf = io.BytesIO()
         pq.write_table(table, buf, compression="zstd")
-        key = f"{prefix}merged_date={day}/part-{hashlib.sha256(chr(10).join(ids).encode()).hexdigest()[:32]}.parquet"
-        s3.put_object(Bucket=bucket, Key=key, Body=buf.getvalue())
+        key = f"{PREFIX}merged_date={day}/part-{hashlib.sha256(chr(10).join(ids).encode()).hexdigest()[:32]}.parquet"
+        S3.put_object(Bucket=BUCKET, Key=key, Body=buf.getvalue())
     return {"batchItemFailures": failures}
-
-
-def main():
-    path, bucket, prefix, endpoint, runs = sys.argv[1:6]
-    raw = open(path, "rb").read()
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
-                      aws_access_key_id="testing", aws_secret_access_key="testing")
-    times = []
-    for _ in range(int(runs) + 1):
-        t = time.perf_counter()
-        handler(json.loads(raw), s3, bucket, prefix)
-        times.append(time.perf_counter() - t)
-    print(json.dumps({"times": times[1:], "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
-
-
-if __name__ == "__main__":
-    main()

@@ -1,8 +1,10 @@
-"""Lambda benchmarks: hooklake's function (the release binary, driven through
-a local Lambda Runtime API exactly as AWS drives it) against a Python handler
-with pyarrow doing the same extraction, on the same SQS event, writing to
-moto's S3. Also cold init (process start → first call to the Runtime API)
-and the zip's size.
+"""Lambda benchmarks: hooklake's function (the release binary) against a
+Python function with pyarrow doing the same extraction (py_handler.py, run by
+awslambdaric, the runtime client of AWS's Python runtimes), on the same SQS
+event, writing to moto's S3 and to a null S3. Both are driven through the
+same local Lambda Runtime API, exactly as AWS drives them, and timed the same
+way: from handing out the event to receiving the response. Also cold init
+(process start → first call to the Runtime API) and the zip's size.
 
 Usage: python bench/lambda/run.py LAMBDA_BINARY   (bench/lambda.sh builds it)"""
 
@@ -22,7 +24,8 @@ import zipfile
 
 import boto3
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
+HERE = pathlib.Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 FIXTURE = ROOT / "tests/fixtures/octokit-webhooks/pull_request/closed.payload.json"
 SIX_MB = 6 * 1024 * 1024
 RUNS = 3
@@ -57,6 +60,7 @@ class RuntimeApi:
                 self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 900_000))
                 self.send_header("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:hooklake-ingest")
                 self.send_header("Lambda-Runtime-Trace-Id", "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700")
+                self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -77,7 +81,7 @@ class RuntimeApi:
     def invoke(self, body):
         start = time.perf_counter()
         self.events.put((f"req-{start}", body))
-        path, end, payload = self.results.get(timeout=600)
+        path, end, payload = self.results.get(timeout=120)
         if not path.endswith("/response"):
             raise RuntimeError(f"the function failed: {payload[:500]}")
         return end - start, json.loads(payload)
@@ -174,9 +178,45 @@ def small_event(n=10_000):
     return {"Records": [record(i, envelope(i, json.dumps(merged(json.loads(json.dumps(small)), i)))) for i in range(n)]}
 
 
+def cold_inits(command, cwd, moto, starts):
+    """Process start → first GET /next, in ms, sorted."""
+    inits = []
+    for _ in range(starts):
+        api = RuntimeApi()
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=cwd, env=lambda_env(api, moto, "init/"))
+        while api.first_next is None:
+            time.sleep(0.0005)
+        inits.append((api.first_next - start) * 1000)
+        proc.kill()
+        proc.wait()
+        api.server.shutdown()
+    return sorted(inits)
+
+
+def measure(command, cwd, moto, prefix, s3_url, body):
+    """One function process: a warm-up invocation, then RUNS timed ones.
+    Returns the median time (s) and the process's peak RSS (kB)."""
+    api = RuntimeApi()
+    proc = subprocess.Popen(command, cwd=cwd, env=lambda_env(api, moto, prefix, s3_url))
+    try:
+        times = []
+        for run in range(RUNS + 1):
+            elapsed, answer = api.invoke(body)
+            assert answer["batchItemFailures"] == [], answer
+            if run:
+                times.append(elapsed)
+        return statistics.median(times), peak_rss_kb(proc.pid)
+    finally:
+        proc.kill()
+        proc.wait()
+        api.server.shutdown()
+
+
 def main():
     binary = pathlib.Path(sys.argv[1])
     python = sys.executable
+    python_function = [python, "-m", "awslambdaric", "py_handler.handler"]
     moto_port = free_port()
     moto_proc = subprocess.Popen([str(pathlib.Path(python).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(moto_port)],
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -199,49 +239,23 @@ def main():
         print(f"binary {binary.stat().st_size / 1e6:.1f} MB, zip {zip_path.stat().st_size / 1e6:.1f} MB (target <= 10 MB)")
 
         # Cold init: process start → first GET /next.
-        inits = []
-        for _ in range(15):
-            api = RuntimeApi()
-            start = time.perf_counter()
-            proc = subprocess.Popen([str(binary)], env=lambda_env(api, moto, "init/"))
-            while api.first_next is None:
-                time.sleep(0.0005)
-            inits.append((api.first_next - start) * 1000)
-            proc.kill()
-            proc.wait()
-            api.server.shutdown()
-        inits.sort()
-        print(f"cold init: median {statistics.median(inits):.1f} ms, max {inits[-1]:.1f} ms over {len(inits)} starts (target <= 50 ms)")
+        for name, command, cwd, target in (("hooklake (Rust)", [str(binary)], None, " (target <= 50 ms)"),
+                                           ("Python+pyarrow", python_function, HERE, "")):
+            inits = cold_inits(command, cwd, moto, 15 if cwd is None else 5)
+            print(f"cold init, {name}: median {statistics.median(inits):.1f} ms, max {inits[-1]:.1f} ms "
+                  f"over {len(inits)} starts{target}")
 
         null_s3 = NullS3()
         for name, event in (("6 MB batch", six_mb_event()), ("10,000 small", small_event())):
             body = json.dumps(event).encode()
             n = len(event["Records"])
-            event_path = work / "event.json"
-            event_path.write_bytes(body)
             print(f"{name}: {n} envelopes, {len(body) / 1e6:.1f} MB event")
             for sink, s3_url in (("moto S3", moto), ("null S3", null_s3.url)):
-                # hooklake: warm-up invocation, then RUNS timed ones.
-                api = RuntimeApi()
-                proc = subprocess.Popen([str(binary)], env=lambda_env(api, moto, f"rust/{n}/", s3_url))
-                times = []
-                for run in range(RUNS + 1):
-                    elapsed, answer = api.invoke(body)
-                    assert answer["batchItemFailures"] == [], answer
-                    if run:
-                        times.append(elapsed)
-                rust_rss = peak_rss_kb(proc.pid)
-                proc.kill()
-                proc.wait()
-                api.server.shutdown()
-                # Python + pyarrow, same event, same S3.
-                out = subprocess.run([python, str(pathlib.Path(__file__).with_name("py_handler.py")), str(event_path),
-                                      "bench", f"python/{n}/", s3_url, str(RUNS)], capture_output=True, text=True, check=True)
-                py = json.loads(out.stdout)
-                rust_t, py_t = statistics.median(times), statistics.median(py["times"])
+                rust_t, rust_rss = measure([str(binary)], None, moto, f"rust/{n}/", s3_url, body)
+                py_t, py_rss = measure(python_function, HERE, moto, f"python/{n}/", s3_url, body)
                 print(f"  into {sink}: hooklake (Rust) {rust_t * 1000:5.0f} ms, peak RSS {rust_rss / 1024:4.0f} MB | "
-                      f"Python+pyarrow {py_t * 1000:5.0f} ms, peak RSS {py['maxrss_kb'] / 1024:4.0f} MB | "
-                      f"{py_t / rust_t:.1f}x faster, {rust_rss / py['maxrss_kb']:.2f}x the memory")
+                      f"Python+pyarrow {py_t * 1000:5.0f} ms, peak RSS {py_rss / 1024:4.0f} MB | "
+                      f"{py_t / rust_t:.1f}x faster, {rust_rss / py_rss:.2f}x the memory")
         print("targets: >= 5x faster, <= 0.33x the memory")
     finally:
         moto_proc.terminate()

@@ -1,6 +1,7 @@
 //! Rows → one Parquet file.
 
-use hooklake_schema::arrow::{row_schema, rows_to_batch};
+use arrow_array::RecordBatch;
+use hooklake_schema::arrow::{row_schema, rows_into_batch, rows_to_batch};
 use hooklake_schema::row::PullRequestRow;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -9,8 +10,8 @@ use parquet::schema::types::ColumnPath;
 
 use crate::IngestError;
 
-/// zstd level 3: close to the best ratio on JSON-heavy columns at a fraction
-/// of higher levels' CPU.
+/// zstd level 1: most of the ratio of higher levels on JSON-heavy columns,
+/// at the least CPU (Arrow C++ and DuckDB default to it too).
 const ZSTD_LEVEL: i32 = 1;
 
 /// Columns whose values are (nearly) unique per row, where a dictionary only
@@ -42,12 +43,24 @@ pub fn writer_properties() -> WriterProperties {
 /// Encodes rows as one Parquet file (one row group: files are sized by the
 /// flush policy to a few tens of MB at most).
 pub fn encode_rows(rows: &[PullRequestRow]) -> Result<Vec<u8>, IngestError> {
-    let encode_err = |e: &dyn std::fmt::Display| IngestError::Encode(e.to_string());
-    let batch = rows_to_batch(rows).map_err(|e| encode_err(&e))?;
+    encode_batch(&rows_to_batch(rows).map_err(encode_err)?)
+}
+
+/// Like [`encode_rows`], but consumes the rows (each is freed once it is in
+/// the Arrow batch).
+pub fn encode_owned_rows(rows: Vec<PullRequestRow>) -> Result<Vec<u8>, IngestError> {
+    encode_batch(&rows_into_batch(rows).map_err(encode_err)?)
+}
+
+fn encode_batch(batch: &RecordBatch) -> Result<Vec<u8>, IngestError> {
     let mut bytes = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut bytes, row_schema(), Some(writer_properties()))
-        .map_err(|e| encode_err(&e))?;
-    writer.write(&batch).map_err(|e| encode_err(&e))?;
-    writer.close().map_err(|e| encode_err(&e))?;
+        .map_err(encode_err)?;
+    writer.write(batch).map_err(encode_err)?;
+    writer.close().map_err(encode_err)?;
     Ok(bytes)
+}
+
+fn encode_err(e: impl std::fmt::Display) -> IngestError {
+    IngestError::Encode(e.to_string())
 }

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use hooklake_schema::partition::partition_path;
+use chrono::NaiveDate;
+use hooklake_schema::partition::{partition_date, partition_dir};
 use hooklake_schema::row::PullRequestRow;
 use sha2::{Digest, Sha256};
 
-use crate::encode::encode_rows;
+use crate::encode::encode_owned_rows;
 use crate::IngestError;
 
 /// One Parquet file to put in the lake.
@@ -48,21 +49,29 @@ pub fn plan_files(
     batch_id: &str,
     rows: Vec<PullRequestRow>,
 ) -> Result<Vec<PlannedFile>, IngestError> {
-    let mut partitions: BTreeMap<String, Vec<PullRequestRow>> = BTreeMap::new();
+    let mut partitions: BTreeMap<NaiveDate, Vec<PullRequestRow>> = BTreeMap::new();
     for row in rows {
         partitions
-            .entry(partition_path(&row))
+            .entry(partition_date(&row))
             .or_default()
             .push(row);
     }
     partitions
         .into_iter()
-        .map(|(partition, rows)| {
-            Ok(PlannedFile {
-                key: format!("{partition}/part-{batch_id}.parquet"),
-                bytes: encode_rows(&rows)?,
-                rows: rows.len(),
-            })
-        })
+        .map(|(date, rows)| plan_partition(&partition_dir(date), batch_id, rows))
         .collect()
+}
+
+/// Encodes the rows of one partition (`merged_date=…`) as one file.
+pub fn plan_partition(
+    partition: &str,
+    batch_id: &str,
+    rows: Vec<PullRequestRow>,
+) -> Result<PlannedFile, IngestError> {
+    let count = rows.len();
+    Ok(PlannedFile {
+        key: format!("{partition}/part-{batch_id}.parquet"),
+        bytes: encode_owned_rows(rows)?,
+        rows: count,
+    })
 }

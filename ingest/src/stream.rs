@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use hooklake_schema::arrow::{row_schema, rows_to_batch};
+use hooklake_schema::arrow::{row_schema, rows_into_batch};
 use hooklake_schema::partition::partition_path;
 use hooklake_schema::row::PullRequestRow;
 use parquet::arrow::ArrowWriter;
@@ -95,10 +95,9 @@ impl PartitionedWriter {
         if file.buffered.is_empty() {
             return Ok(());
         }
-        let batch = rows_to_batch(&file.buffered).map_err(encode_err)?;
+        let batch = rows_into_batch(std::mem::take(&mut file.buffered)).map_err(encode_err)?;
         file.writer.write(&batch).map_err(encode_err)?;
         self.buffered_bytes -= file.buffered_bytes;
-        file.buffered.clear();
         file.buffered_bytes = 0;
         Ok(())
     }

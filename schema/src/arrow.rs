@@ -191,7 +191,7 @@ impl ChangedFilesBuilder {
 }
 
 impl Columns {
-    fn with_capacity(rows: usize) -> Self {
+    fn with_capacity(rows: usize, payload_bytes: usize) -> Self {
         let strings = || StringBuilder::with_capacity(rows, rows * 16);
         let ints = || Int64Builder::with_capacity(rows);
         let times = || TimestampMillisecondBuilder::with_capacity(rows).with_timezone("UTC");
@@ -217,7 +217,7 @@ impl Columns {
             html_url: strings(),
             changed_files: ChangedFilesBuilder::new(),
             changed_files_status: strings(),
-            payload: StringBuilder::new(),
+            payload: StringBuilder::with_capacity(rows, payload_bytes),
         }
     }
 
@@ -292,9 +292,35 @@ impl Columns {
 /// assert_eq!(batch.schema(), hooklake_schema::arrow::row_schema());
 /// ```
 pub fn rows_to_batch(rows: &[PullRequestRow]) -> Result<RecordBatch, ArrowError> {
-    let mut columns = Columns::with_capacity(rows.len());
+    build_batch(rows.iter(), payload_bytes(rows), rows.len())
+}
+
+/// Like [`rows_to_batch`], but consumes the rows, freeing each one once it is
+/// in the batch: the rows and the batch are never both whole in memory.
+///
+/// ```
+/// # use hooklake_schema::arrow::rows_into_batch;
+/// assert_eq!(rows_into_batch(Vec::new()).unwrap().num_rows(), 0);
+/// ```
+pub fn rows_into_batch(rows: Vec<PullRequestRow>) -> Result<RecordBatch, ArrowError> {
+    let (bytes, count) = (payload_bytes(&rows), rows.len());
+    build_batch(rows.into_iter(), bytes, count)
+}
+
+fn payload_bytes(rows: &[PullRequestRow]) -> usize {
+    rows.iter().map(|r| r.payload.len()).sum()
+}
+
+/// Appends `count` rows to builders sized once (the payload column, most of
+/// a batch's bytes, included).
+fn build_batch<R: std::borrow::Borrow<PullRequestRow>>(
+    rows: impl Iterator<Item = R>,
+    payload_bytes: usize,
+    count: usize,
+) -> Result<RecordBatch, ArrowError> {
+    let mut columns = Columns::with_capacity(count, payload_bytes);
     for row in rows {
-        columns.append(row);
+        columns.append(row.borrow());
     }
     RecordBatch::try_new(row_schema(), columns.finish()?)
 }

@@ -4,7 +4,7 @@
 //! [`crate::catalog`]), so no crawler or `MSCK REPAIR TABLE` is ever needed:
 //! a file written under `merged_date=YYYY-MM-DD/` is queryable at once.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::row::PullRequestRow;
 
@@ -24,7 +24,18 @@ pub fn partition_value(merged_at: DateTime<Utc>) -> String {
 
 /// The partition directory of a row, e.g. `merged_date=2026-11-27`.
 pub fn partition_path(row: &PullRequestRow) -> String {
-    format!("{PARTITION_COLUMN}={}", partition_value(row.merged_at))
+    partition_dir(partition_date(row))
+}
+
+/// The date a row is partitioned by: a cheap key to group rows by, before
+/// formatting each partition's directory once ([`partition_dir`]).
+pub fn partition_date(row: &PullRequestRow) -> NaiveDate {
+    row.merged_at.date_naive()
+}
+
+/// The partition directory of a date, e.g. `merged_date=2026-11-27`.
+pub fn partition_dir(date: NaiveDate) -> String {
+    format!("{PARTITION_COLUMN}={}", date.format(PARTITION_DATE_FORMAT))
 }
 
 #[cfg(test)]
@@ -37,5 +48,9 @@ mod tests {
             .unwrap()
             .with_timezone(&Utc);
         assert_eq!(partition_value(t), "2026-11-28");
+        assert_eq!(
+            partition_dir(t.date_naive()),
+            format!("merged_date={}", partition_value(t))
+        );
     }
 }

@@ -10,13 +10,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use futures_util::stream::{self, StreamExt};
 use hooklake_github::{enrich_rows, GitHubClient, DEFAULT_CONCURRENCY};
-use hooklake_ingest::plan::{batch_id, plan_files};
+use hooklake_ingest::plan::{batch_id, plan_partition};
 use hooklake_ingest::rows::{row_from_owned_envelope, row_from_payload};
-use hooklake_schema::envelope::{Body, Envelope};
-use hooklake_schema::partition::partition_path;
+use hooklake_schema::envelope::{Body, Envelope, StoredPayload};
+use hooklake_schema::partition::{partition_date, partition_dir};
 use hooklake_schema::row::PullRequestRow;
+use rayon::prelude::*;
 
 use crate::lake::{get_text, S3Lake};
 
@@ -29,6 +31,15 @@ fn failures(ids: Vec<String>, reason: &str) -> impl Iterator<Item = Failure> + '
         reason: reason.to_owned(),
         retry_after: None,
     })
+}
+
+/// A message decoded: its row, or the claim check still to fetch.
+// Rows are the common case and move on at once; boxing them would cost an
+// allocation per message.
+#[allow(clippy::large_enum_variant)]
+enum Decoded {
+    Row(PullRequestRow),
+    Stored(StoredPayload, Envelope),
 }
 
 /// One message of a batch.
@@ -93,38 +104,66 @@ impl Ingestor {
         &self.lake
     }
 
-    /// The row of one message, claim check resolved. An inline payload is
-    /// moved into the row, not copied.
-    async fn row(&self, message: &Message) -> Result<PullRequestRow, String> {
-        let envelope = Envelope::from_line(&message.body).map_err(|e| e.to_string())?;
-        let row = match &envelope.body {
-            Body::Stored(stored) => {
-                let payload = get_text(&self.s3, &stored.bucket, &stored.key)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                row_from_payload(&envelope, &payload)
-            }
-            Body::Inline(_) => row_from_owned_envelope(envelope),
-        };
-        row.map_err(|e| e.to_string())
+    /// The row of one message whose payload is inline (pure CPU, so
+    /// messages are decoded in parallel); a claim check is returned as is,
+    /// to be fetched by [`Ingestor::fetch_stored`].
+    fn decode(body: &str) -> Result<Decoded, String> {
+        let envelope = Envelope::from_line(body).map_err(|e| e.to_string())?;
+        match &envelope.body {
+            Body::Stored(stored) => Ok(Decoded::Stored(stored.clone(), envelope)),
+            Body::Inline(_) => row_from_owned_envelope(envelope)
+                .map(Decoded::Row)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    /// The row of a claim-checked envelope: its payload fetched from S3.
+    async fn fetch_stored(
+        &self,
+        stored: &StoredPayload,
+        envelope: &Envelope,
+    ) -> Result<PullRequestRow, String> {
+        let payload = get_text(&self.s3, &stored.bucket, &stored.key)
+            .await
+            .map_err(|e| e.to_string())?;
+        row_from_payload(envelope, &payload).map_err(|e| e.to_string())
     }
 
     /// Processes one batch. Never fails as a whole: every problem is a
     /// [`Failure`] of the messages it concerns.
-    pub async fn process(&self, messages: &[Message]) -> BatchReport {
+    ///
+    /// CPU work (decoding messages, encoding partitions) runs on all cores
+    /// (rayon); S3 and GitHub calls overlap as async I/O.
+    ///
+    /// The messages are consumed: each body is freed once decoded.
+    pub async fn process(&self, messages: Vec<Message>) -> BatchReport {
         let mut report = BatchReport::default();
         let mut ids = Vec::new();
         let mut rows = Vec::new();
-        for message in messages {
-            match self.row(message).await {
+        let decoded: Vec<_> = messages
+            .into_par_iter()
+            .map(|message| {
+                let decoded = Self::decode(&message.body);
+                (message.id, decoded)
+            })
+            .collect();
+        for (id, decoded) in decoded {
+            let row = match decoded {
+                Ok(Decoded::Row(row)) => Ok(row),
+                Ok(Decoded::Stored(stored, envelope)) => {
+                    self.fetch_stored(&stored, &envelope).await
+                }
+                Err(reason) => Err(reason),
+            };
+            match row {
                 Ok(row) => {
-                    ids.push(message.id.clone());
+                    ids.push(id);
                     rows.push(row);
                 }
                 Err(reason) => {
-                    tracing::warn!(message_id = %message.id, %reason, "message cannot become a row");
+                    tracing::warn!(message_id = %id, %reason, "message cannot become a row");
                     report.failed.push(Failure {
-                        id: message.id.clone(),
+                        id,
                         reason,
                         retry_after: None,
                     });
@@ -133,7 +172,8 @@ impl Ingestor {
         }
 
         let enriched = enrich_rows(self.github.as_ref(), &mut rows, DEFAULT_CONCURRENCY).await;
-        let mut partitions: BTreeMap<String, (Vec<String>, Vec<PullRequestRow>)> = BTreeMap::new();
+        let mut partitions: BTreeMap<NaiveDate, (Vec<String>, Vec<PullRequestRow>)> =
+            BTreeMap::new();
         for ((id, row), result) in ids.into_iter().zip(rows).zip(enriched) {
             if let Err(error) = result {
                 tracing::warn!(message_id = %id, %error, "enrichment failed; the message will be retried");
@@ -144,34 +184,39 @@ impl Ingestor {
                 });
                 continue;
             }
-            let entry = partitions.entry(partition_path(&row)).or_default();
+            let entry = partitions.entry(partition_date(&row)).or_default();
             entry.0.push(id);
             entry.1.push(row);
         }
 
-        // Encode every partition, then put them all at once: S3 latency, not
-        // the number of partitions, bounds the batch.
+        // Encode every partition (in parallel), then put them all at once:
+        // S3 latency, not the number of partitions, bounds the batch.
+        let encoded: Vec<_> = partitions
+            .into_par_iter()
+            .map(|(date, (mut ids, rows))| {
+                // The key derives from the partition's message ids, sorted:
+                // the same messages retried give the same key and overwrite.
+                ids.sort();
+                let partition = partition_dir(date);
+                let file = plan_partition(&partition, &batch_id(&ids), rows);
+                (partition, ids, file)
+            })
+            .collect();
         let mut planned = Vec::new();
-        for (partition, (mut ids, rows)) in partitions {
-            // The key derives from the partition's message ids, sorted: the
-            // same messages retried give the same key and overwrite.
-            ids.sort();
-            let count = rows.len();
-            match plan_files(&batch_id(&ids), rows) {
-                Ok(files) => planned.push((partition, ids, count, files)),
+        for (partition, ids, file) in encoded {
+            match file {
+                Ok(file) => planned.push((partition, ids, file)),
                 Err(e) => report.failed.extend(failures(ids, &e.to_string())),
             }
         }
-        let puts = planned.into_iter().map(|(partition, ids, count, files)| async move {
-            let mut keys = Vec::new();
-            for file in files {
-                if let Err(e) = self.lake.put(&file.key, file.bytes).await {
+        let puts = planned.into_iter().map(|(partition, ids, file)| async move {
+            match self.lake.put(&file.key, file.bytes).await {
+                Ok(()) => Ok((file.rows, self.lake.object_key(&file.key))),
+                Err(e) => {
                     tracing::error!(%partition, error = %e, "cannot write partition; its messages will be retried");
-                    return Err((ids, e.to_string()));
+                    Err((ids, e.to_string()))
                 }
-                keys.push(self.lake.object_key(&file.key));
             }
-            Ok((count, keys))
         });
         let results: Vec<_> = stream::iter(puts)
             .buffer_unordered(PARALLEL_PUTS)
@@ -179,9 +224,9 @@ impl Ingestor {
             .await;
         for result in results {
             match result {
-                Ok((count, keys)) => {
+                Ok((count, key)) => {
                     report.rows += count;
-                    report.objects.extend(keys);
+                    report.objects.push(key);
                 }
                 Err((ids, reason)) => report.failed.extend(failures(ids, &reason)),
             }

@@ -101,7 +101,7 @@ pub async fn run(
                 body: std::mem::take(&mut m.body),
             })
             .collect();
-        let report = ingestor.process(&messages).await;
+        let report = ingestor.process(messages).await;
         let failed = report.failed_ids();
         let receipt = |id: &str| {
             batch
