@@ -28,7 +28,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 FIXTURE = ROOT / "tests/fixtures/octokit-webhooks/pull_request/closed.payload.json"
 SIX_MB = 6 * 1024 * 1024
-RUNS = 3
+RUNS = 5
 
 
 def free_port():
