@@ -62,6 +62,13 @@ pub fn plan_files(
         .collect()
 }
 
+/// The key of a file under the table root, e.g.
+/// `merged_date=2026-11-27/part-0123abcd….parquet`: `id` derives from the
+/// messages or deliveries in the file, so rewriting them overwrites it.
+pub fn file_key(partition: &str, id: &str) -> String {
+    format!("{partition}/part-{id}.parquet")
+}
+
 /// Encodes the rows of one partition (`merged_date=…`) as one file.
 pub fn plan_partition(
     partition: &str,
@@ -70,7 +77,7 @@ pub fn plan_partition(
 ) -> Result<PlannedFile, IngestError> {
     let count = rows.len();
     Ok(PlannedFile {
-        key: format!("{partition}/part-{batch_id}.parquet"),
+        key: file_key(partition, batch_id),
         bytes: encode_owned_rows(rows)?,
         rows: count,
     })

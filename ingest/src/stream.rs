@@ -17,7 +17,7 @@ use parquet::arrow::ArrowWriter;
 use sha2::{Digest, Sha256};
 
 use crate::encode::writer_properties;
-use crate::plan::PlannedFile;
+use crate::plan::{file_key, PlannedFile};
 use crate::IngestError;
 
 /// Encoded rows buffered before encoding, across partitions.
@@ -108,7 +108,7 @@ impl PartitionedWriter {
         let id = hex::encode(&file.ids.finalize()[..16]);
         let bytes = file.writer.into_inner().map_err(encode_err)?;
         Ok(PlannedFile {
-            key: format!("{partition}/part-{id}.parquet"),
+            key: file_key(partition, &id),
             bytes,
             rows: file.rows,
         })

@@ -78,11 +78,24 @@ impl BatchReport {
     }
 
     /// Failed messages that should stay hidden for a while (rate limits),
-    /// with how long.
-    pub fn delays(&self) -> impl Iterator<Item = (&str, Duration)> {
-        self.failed
+    /// by receipt handle, with how long. `receipts` pairs each message id of
+    /// the batch with its receipt handle.
+    pub fn delayed_receipts<'r>(
+        &self,
+        receipts: impl IntoIterator<Item = (&'r str, &'r str)>,
+    ) -> Vec<(&'r str, Duration)> {
+        let waits: std::collections::HashMap<&str, Duration> = self
+            .failed
             .iter()
             .filter_map(|f| f.retry_after.map(|wait| (f.id.as_str(), wait)))
+            .collect();
+        if waits.is_empty() {
+            return Vec::new();
+        }
+        receipts
+            .into_iter()
+            .filter_map(|(id, receipt)| Some((receipt, *waits.get(id)?)))
+            .collect()
     }
 }
 

@@ -103,21 +103,13 @@ pub async fn run(
             .collect();
         let report = ingestor.process(messages).await;
         let failed = report.failed_ids();
-        let receipt = |id: &str| {
-            batch
-                .iter()
-                .find(|m| m.id == id)
-                .map(|m| m.receipt.as_str())
-        };
         let done: Vec<&str> = batch
             .iter()
             .filter(|m| !failed.contains(m.id.as_str()))
             .map(|m| m.receipt.as_str())
             .collect();
-        let delayed: Vec<(&str, Duration)> = report
-            .delays()
-            .filter_map(|(id, wait)| Some((receipt(id)?, wait)))
-            .collect();
+        let delayed =
+            report.delayed_receipts(batch.iter().map(|m| (m.id.as_str(), m.receipt.as_str())));
         queue.delete(&done).await?;
         if let Err(error) = queue.delay(&delayed).await {
             // Not fatal: the messages reappear after the queue's timeout.

@@ -11,8 +11,6 @@
 //!   `changed_files_status = no_credentials`.
 //! - `HOOKLAKE_GITHUB_API_URL` (optional): GitHub Enterprise Server's API.
 
-use std::time::Duration;
-
 use anyhow::Context;
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use hooklake_aws::queue::Queue;
@@ -70,9 +68,7 @@ impl State {
             })
             .await
     }
-}
 
-impl State {
     async fn queue(&self, arn: &str) -> Result<&Queue, hooklake_aws::AwsError> {
         self.queue
             .get_or_try_init(|| Queue::from_arn(hooklake_aws::sqs_client(&self.config), arn))
@@ -131,16 +127,11 @@ async fn handle(state: &State, event: LambdaEvent<SqsBatch>) -> Result<SqsBatchR
 
     // Rate-limited messages: keep them hidden until GitHub's wait is over,
     // instead of the queue's visibility timeout.
-    let receipt = |id: &str| {
+    let delayed = report.delayed_receipts(
         records
             .iter()
-            .find(|r| r.message_id == id)
-            .map(|r| r.receipt_handle.as_str())
-    };
-    let delayed: Vec<(&str, Duration)> = report
-        .delays()
-        .filter_map(|(id, wait)| Some((receipt(id)?, wait)))
-        .collect();
+            .map(|r| (r.message_id.as_str(), r.receipt_handle.as_str())),
+    );
     if !delayed.is_empty() {
         let arn = records
             .first()
