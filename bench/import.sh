@@ -20,7 +20,11 @@ rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 raw = 0
 with open(f"{work}/envelopes.jsonl") as f:
     for line in f:
-        raw += len(json.loads(line)["body"]["inline"].encode())
+        body = json.loads(line)["body"]
+        if "inline" in body:  # a payload as a JSON string
+            raw += len(body["inline"].encode())
+        else:  # embedded JSON: its text runs to the line's last two braces
+            raw += len(line.rstrip("\n")[line.index('"body":{"json":') + 15:-2].encode())
 lake = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(f"{work}/lake") for f in fs if f.endswith(".parquet"))
 print(f"import: {n} deliveries in {elapsed:.2f} s on one core = {n / elapsed:.0f} deliveries/s; peak RSS {rss_mb:.0f} MB")
 print(f"lake: {lake / n:.0f} bytes per delivery vs {raw / n:.0f} raw JSON bytes ({raw / lake:.1f}x smaller)")

@@ -46,8 +46,16 @@ def login(user):
 
 
 def row(envelope):
-    payload = envelope["body"]["inline"]
-    event = json.loads(payload)
+    body = envelope["body"]
+    if "json" in body:
+        # Embedded JSON (envelope version 2): json.loads has parsed it with the
+        # envelope; the payload column needs its text, which Python's json
+        # cannot slice out, so it is written back (compact, as GitHub sends).
+        event = body["json"]
+        payload = json.dumps(event, separators=(",", ":"))
+    else:
+        payload = body["inline"]
+        event = json.loads(payload)
     pr = event["pull_request"]
     if event.get("action") != "closed" or not pr.get("merged"):
         raise ValueError("not a merged pull request")

@@ -6,7 +6,7 @@ same local Lambda Runtime API, exactly as AWS drives them, and timed the same
 way: from handing out the event to receiving the response. Also cold init
 (process start → first call to the Runtime API) and the zip's size.
 
-Usage: python bench/lambda/run.py LAMBDA_BINARY   (bench/lambda.sh builds it)"""
+Usage: python bench/lambda/run.py LAMBDA_BINARY [--envelope 1]   (bench/lambda.sh builds it)"""
 
 import http.server
 import json
@@ -35,6 +35,12 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """Quiet: a function process killed between runs drops its
+        connection; failures of the function itself surface in invoke()."""
 
 
 class RuntimeApi:
@@ -74,7 +80,7 @@ class RuntimeApi:
                 self.end_headers()
                 self.wfile.write(b"{}")
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.address = f"127.0.0.1:{self.server.server_address[1]}"
 
@@ -108,7 +114,7 @@ class NullS3:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
@@ -136,9 +142,23 @@ def record(i, body):
             "awsRegion": "us-east-1"}
 
 
+# The envelope version to send (`--envelope 1`: the string form older edges
+# wrote, for comparison).
+ENVELOPE_VERSION = 2
+
+
+def compact(value):
+    """JSON as GitHub sends it: no whitespace."""
+    return json.dumps(value, separators=(",", ":"))
+
+
 def envelope(i, payload):
-    return json.dumps({"v": 1, "delivery_id": f"bench-{i}", "event": "pull_request",
-                       "received_at": "2026-11-27T12:00:00Z", "body": {"inline": payload}})
+    """An envelope line as the edge writes it (schema/src/envelope.rs)."""
+    head = {"v": ENVELOPE_VERSION, "delivery_id": f"bench-{i}", "event": "pull_request",
+            "received_at": "2026-11-27T12:00:00Z"}
+    if ENVELOPE_VERSION == 1:
+        return compact({**head, "body": {"inline": payload}})
+    return compact(head)[:-1] + ',"body":{"json":' + payload + "}}"
 
 
 def merged(v, i):
@@ -154,7 +174,7 @@ def six_mb_event():
     base = json.loads(FIXTURE.read_text())
     records, size, i = [], 20, 0
     while True:
-        body = envelope(i, json.dumps(merged(base, i), indent=2))
+        body = envelope(i, compact(merged(base, i)))
         rec = record(i, body)
         size += len(json.dumps(rec)) + 1
         if size > SIX_MB:
@@ -175,7 +195,7 @@ def small_event(n=10_000):
     small["pull_request"]["user"] = {"login": pr["user"]["login"]}
     small["pull_request"]["base"] = {"ref": pr["base"]["ref"]}
     small["pull_request"]["head"] = {"ref": pr["head"]["ref"]}
-    return {"Records": [record(i, envelope(i, json.dumps(merged(json.loads(json.dumps(small)), i)))) for i in range(n)]}
+    return {"Records": [record(i, envelope(i, compact(merged(json.loads(json.dumps(small)), i)))) for i in range(n)]}
 
 
 def cold_inits(command, cwd, moto, starts):
@@ -214,7 +234,10 @@ def measure(command, cwd, moto, prefix, s3_url, body):
 
 
 def main():
+    global ENVELOPE_VERSION
     binary = pathlib.Path(sys.argv[1])
+    if sys.argv[2:4] == ["--envelope", "1"]:
+        ENVELOPE_VERSION = 1
     python = sys.executable
     python_function = [python, "-m", "awslambdaric", "py_handler.handler"]
     moto_port = free_port()

@@ -4,15 +4,31 @@
 //! SQS message body, a row of the local on-disk queue, and a line of a
 //! dead-letter dump that `hooklake import` reads back.
 //!
-//! The GitHub payload is carried as a JSON *string*: decoding it gives back
-//! the exact bytes GitHub signed (no re-serialisation), and escaping keeps the
-//! envelope on one line even when the payload is pretty-printed.
+//! The GitHub payload travels byte-exact as GitHub signed it, in one of two
+//! wire forms chosen when the envelope is written:
+//!
+//! - `"body":{"json":{...}}` (version 2): the payload's own bytes, embedded
+//!   as JSON. GitHub sends compact JSON, so this is the usual form. Nothing
+//!   is escaped a second time: the message is smaller, and a reader finds the
+//!   payload's text without unescaping it (in a Lambda event, SQS bodies are
+//!   themselves JSON strings, so a payload inside a string inside a string
+//!   was escaped twice, and unescaping was most of the decoding time).
+//! - `"body":{"inline":"..."}` (versions 1 and 2): the payload as a JSON
+//!   string, for payloads that cannot be embedded as they are (line breaks,
+//!   which would split the envelope's line; surrounding whitespace; or text
+//!   that is not JSON).
+//!
+//! Both decode to [`Body::Inline`]; readers need not know which form came.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::value::RawValue;
 
-/// The envelope version this build writes and reads.
-pub const ENVELOPE_VERSION: u32 = 1;
+/// The envelope version this build writes.
+pub const ENVELOPE_VERSION: u32 = 2;
+
+/// The oldest envelope version this build reads.
+pub const OLDEST_READABLE_VERSION: u32 = 1;
 
 /// One accepted delivery on its way to the lake.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -33,8 +49,7 @@ pub struct Envelope {
 }
 
 /// Where an envelope's payload is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body {
     /// The JSON payload, byte-exact as GitHub sent it (form-encoded deliveries
     /// carry the decoded `payload=` value).
@@ -42,6 +57,58 @@ pub enum Body {
     /// Claim check: the payload was too big for a queue message and was stored
     /// in an object store first.
     Stored(StoredPayload),
+}
+
+/// [`Body`] as written: an inline payload is embedded as JSON when it can be.
+#[derive(Serialize)]
+#[serde(rename_all = "snake_case")]
+enum BodyOut<'a> {
+    Json(&'a RawValue),
+    Inline(&'a str),
+    Stored(&'a StoredPayload),
+}
+
+/// [`Body`] as read: either form of an inline payload.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum BodyIn {
+    Json(Box<RawValue>),
+    Inline(String),
+    Stored(StoredPayload),
+}
+
+/// The payload as embeddable JSON, if its bytes can stand in the envelope
+/// as they are: valid JSON, on one line, with no whitespace around it (which
+/// the embedded form would not keep).
+fn embeddable(payload: &str) -> Option<&RawValue> {
+    if payload.contains(['\n', '\r']) {
+        return None;
+    }
+    let raw: &RawValue = serde_json::from_str(payload).ok()?;
+    (raw.get().len() == payload.len()).then_some(raw)
+}
+
+impl Serialize for Body {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Body::Inline(payload) => match embeddable(payload) {
+                Some(raw) => BodyOut::Json(raw),
+                None => BodyOut::Inline(payload),
+            },
+            Body::Stored(stored) => BodyOut::Stored(stored),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Body {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(match BodyIn::deserialize(deserializer)? {
+            BodyIn::Json(raw) => Body::Inline(Box::<str>::from(raw).into()),
+            BodyIn::Inline(payload) => Body::Inline(payload),
+            BodyIn::Stored(stored) => Body::Stored(stored),
+        })
+    }
 }
 
 /// Pointer to a payload kept outside the queue message.
@@ -64,7 +131,7 @@ pub enum EnvelopeError {
     #[error("not a hooklake envelope: {0}")]
     Malformed(#[from] serde_json::Error),
     /// Written by a newer (or unknown) hooklake.
-    #[error("envelope version {found} is not supported (this build reads version {ENVELOPE_VERSION}); upgrade hooklake")]
+    #[error("envelope version {found} is not supported (this build reads versions {OLDEST_READABLE_VERSION} to {ENVELOPE_VERSION}); upgrade hooklake")]
     UnsupportedVersion {
         /// The version found in the message.
         found: u32,
@@ -99,7 +166,7 @@ impl Envelope {
     /// Reads one envelope, rejecting versions this build does not know.
     pub fn from_line(line: &str) -> Result<Self, EnvelopeError> {
         let envelope: Envelope = serde_json::from_str(line)?;
-        if envelope.v != ENVELOPE_VERSION {
+        if !(OLDEST_READABLE_VERSION..=ENVELOPE_VERSION).contains(&envelope.v) {
             return Err(EnvelopeError::UnsupportedVersion { found: envelope.v });
         }
         Ok(envelope)
@@ -133,6 +200,47 @@ mod tests {
         let back = Envelope::from_line(&line).unwrap();
         assert_eq!(back.inline_payload(), Some(payload));
         assert_eq!(back, env);
+    }
+
+    fn line_of(payload: &str) -> String {
+        Envelope::inline("d", "pull_request", None, DateTime::UNIX_EPOCH, payload).to_line()
+    }
+
+    #[test]
+    fn compact_payload_is_embedded_byte_exact() {
+        // Escapes, non-ASCII, spaces between tokens and number spellings are
+        // all kept as they were.
+        let payload = r#"{"action": "closed","t":"\"q\" \u00e9 ü\n","n":1.50,"e":[ ]}"#;
+        let line = line_of(payload);
+        assert!(
+            line.ends_with(&format!(r#""body":{{"json":{payload}}}}}"#)),
+            "{line}"
+        );
+        let back = Envelope::from_line(&line).unwrap();
+        assert_eq!(back.v, ENVELOPE_VERSION);
+        assert_eq!(back.inline_payload(), Some(payload));
+    }
+
+    #[test]
+    fn payloads_that_cannot_be_embedded_travel_as_strings() {
+        for payload in ["{\n}", "{}\r\n", " {}", "{} ", "not json", "{\"a\":1", ""] {
+            let line = line_of(payload);
+            assert!(
+                line.contains(r#""body":{"inline":""#),
+                "{payload:?}: {line}"
+            );
+            assert!(!line.contains('\n'));
+            let back = Envelope::from_line(&line).unwrap();
+            assert_eq!(back.inline_payload(), Some(payload));
+        }
+    }
+
+    #[test]
+    fn reads_version_1_envelopes() {
+        let line = r#"{"v":1,"delivery_id":"d","event":"pull_request","received_at":"2026-11-27T12:00:00Z","body":{"inline":"{\"a\": 1}"}}"#;
+        let env = Envelope::from_line(line).unwrap();
+        assert_eq!(env.v, 1);
+        assert_eq!(env.inline_payload(), Some(r#"{"a": 1}"#));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use chrono::Utc;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hooklake_edge::{decide, signature, Decision, Request, WebhookSecrets};
+use hooklake_schema::envelope::Envelope;
 use hooklake_tests::{fixtures, github};
 use std::hint::black_box;
 
@@ -44,6 +45,19 @@ fn edge_core(c: &mut Criterion) {
             )
         })
     });
+    // Writing the queue message: a compact payload (as GitHub sends) is
+    // checked and embedded as JSON; a pretty-printed one is escaped into a
+    // string.
+    let compact =
+        serde_json::to_string(&serde_json::from_str::<serde_json::Value>(&payload).unwrap())
+            .unwrap();
+    for (name, text) in [
+        ("envelope_line_embedded", &compact),
+        ("envelope_line_escaped", &payload),
+    ] {
+        let envelope = Envelope::inline("d-1", "pull_request", None, Utc::now(), text.as_str());
+        group.bench_function(name, |b| b.iter(|| black_box(&envelope).to_line()));
+    }
     group.finish();
 }
 

@@ -288,7 +288,9 @@ def fixture(event, name):
     return (FIXTURES / event / name).read_bytes()
 
 
-def merged_payload(extra_body=None):
+def merged_payload(extra_body=None, pretty=False):
+    """A merged pull_request payload, compact as GitHub sends it (or
+    pretty-printed, as the octokit fixtures are)."""
     v = json.loads(fixture("pull_request", "closed.payload.json"))
     v["pull_request"].update(
         merged=True,
@@ -298,4 +300,17 @@ def merged_payload(extra_body=None):
     )
     if extra_body is not None:
         v["pull_request"]["body"] = extra_body
-    return json.dumps(v, indent=2).encode()
+    return (json.dumps(v, indent=2) if pretty else json.dumps(v, separators=(",", ":"))).encode()
+
+
+def payload_bytes(message_body):
+    """The payload an envelope carries, as bytes, from either wire form:
+    embedded JSON (`"body":{"json":...}`, the envelope's last member, so its
+    text runs to the envelope's last two braces) or a JSON string
+    (`"body":{"inline":"..."}`)."""
+    body = json.loads(message_body)["body"]
+    if "inline" in body:
+        return body["inline"].encode()
+    marker = '"body":{"json":'
+    assert marker in message_body and message_body.endswith("}}"), message_body[:200]
+    return message_body[message_body.index(marker) + len(marker):-2].encode()

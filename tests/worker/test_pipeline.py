@@ -55,6 +55,7 @@ def payload_for(repository, number, **kwargs):
 
 
 def envelope(delivery_id, payload):
+    # Version 1, as older edges wrote it: still read.
     return json.dumps({"v": 1, "delivery_id": delivery_id, "event": "pull_request",
                        "received_at": "2026-11-27T12:00:00Z", "body": {"inline": payload}})
 

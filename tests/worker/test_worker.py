@@ -4,6 +4,8 @@ import os
 import pathlib
 import subprocess
 
+import pytest
+
 from conftest import (
     BUCKET,
     FakeMeta,
@@ -12,6 +14,7 @@ from conftest import (
     drain,
     fixture,
     merged_payload,
+    payload_bytes,
     post,
     start_worker,
     stop_worker,
@@ -19,8 +22,9 @@ from conftest import (
 )
 
 
-def test_merged_delivery_becomes_exactly_one_message_with_the_exact_body(worker, aws_resources):
-    body = merged_payload()
+@pytest.mark.parametrize("pretty", [False, True], ids=["compact", "pretty-printed"])
+def test_merged_delivery_becomes_exactly_one_message_with_the_exact_body(worker, aws_resources, pretty):
+    body = merged_payload(pretty=pretty)
     status, answer, delivery = post(worker, "pull_request", body)
     assert (status, answer["outcome"]) == (202, "accepted"), answer
     messages = drain(aws_resources, wait=1)
@@ -28,7 +32,9 @@ def test_merged_delivery_becomes_exactly_one_message_with_the_exact_body(worker,
     envelope = json.loads(messages[0]["Body"])
     assert envelope["delivery_id"] == delivery
     assert envelope["event"] == "pull_request"
-    assert envelope["body"]["inline"].encode() == body, "payload must be byte-identical"
+    # Compact payloads are embedded as JSON, pretty-printed ones as a string.
+    assert ("json" if not pretty else "inline") in envelope["body"]
+    assert payload_bytes(messages[0]["Body"]) == body, "payload must be byte-identical"
     attrs = messages[0]["MessageAttributes"]
     assert attrs["delivery_id"]["StringValue"] == delivery
     assert attrs["event"]["StringValue"] == "pull_request"
@@ -42,7 +48,7 @@ def test_form_encoded_merge_is_forwarded(worker, aws_resources):
     status, _, _ = post(worker, "pull_request", body, content_type="application/x-www-form-urlencoded")
     assert status == 202
     (message,) = drain(aws_resources, wait=1)
-    assert json.loads(message["Body"])["body"]["inline"].encode() == payload
+    assert payload_bytes(message["Body"]) == payload
 
 
 def test_forged_unsigned_and_sha1_only_are_401_and_send_nothing(worker, aws_resources):
