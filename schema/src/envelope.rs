@@ -12,7 +12,7 @@
 //!   is escaped a second time: the message is smaller, and a reader finds the
 //!   payload's text without unescaping it (in a Lambda event, SQS bodies are
 //!   themselves JSON strings, so a payload inside a string inside a string
-//!   was escaped twice, and unescaping was most of the decoding time).
+//!   was escaped twice, and unescaping took a large share of decoding).
 //! - `"body":{"inline":"..."}` (versions 1 and 2): the payload as a JSON
 //!   string, for payloads that cannot be embedded as they are (line breaks,
 //!   which would split the envelope's line; surrounding whitespace; or text
