@@ -1,31 +1,54 @@
 #!/usr/bin/env bash
-# `hooklake import` of N envelopes (28 KB merged deliveries): deliveries per
-# second, peak RSS, and lake bytes per delivery against raw JSON bytes.
-# Usage: bench/import.sh [N]
+# `hooklake import` against a Python + pyarrow script doing the same work
+# (bench/import_py.py) on the same N envelopes of 28 KB merged deliveries
+# spread over DAYS days, one after the other, each pinned to one core:
+# deliveries per second, peak RSS, the ratios, and lake bytes per delivery.
+# Usage: bench/import.sh [N] [DAYS] [MEMORY_LIMIT]
+#   bench/import.sh 100000            the throughput benchmark (docs/benchmarks.md)
+#   bench/import.sh 60000 60 256MiB   over 2 GB of envelopes over 60 days, memory flag 256 MiB
+# Set HOOKLAKE_BENCH_SKIP_PYTHON=1 to run hooklake alone.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
 N="${1:-100000}"
+DAYS="${2:-30}"
+MEMORY_LIMIT="${3:-256MiB}"
 cargo build --release --locked -q -p hooklake -p hooklake-bench
+PYTHON="$(bash scripts/setup-python.sh)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-target/release/gen_envelopes "$N" "$WORK/envelopes.jsonl"
-python3 - "$WORK" "$N" <<'PY'
-import json, os, resource, subprocess, sys, time
-work, n = sys.argv[1], int(sys.argv[2])
-t = time.perf_counter()
-subprocess.run(["taskset", "-c", "0", "target/release/hooklake", "import", "--lake", f"{work}/lake", f"{work}/envelopes.jsonl"], check=True)
-elapsed = time.perf_counter() - t
-rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-raw = 0
-with open(f"{work}/envelopes.jsonl") as f:
-    for line in f:
-        body = json.loads(line)["body"]
-        if "inline" in body:  # a payload as a JSON string
-            raw += len(body["inline"].encode())
-        else:  # embedded JSON: its text runs to the line's last two braces
-            raw += len(line.rstrip("\n")[line.index('"body":{"json":') + 15:-2].encode())
-lake = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(f"{work}/lake") for f in fs if f.endswith(".parquet"))
-print(f"import: {n} deliveries in {elapsed:.2f} s on one core = {n / elapsed:.0f} deliveries/s; peak RSS {rss_mb:.0f} MB")
-print(f"lake: {lake / n:.0f} bytes per delivery vs {raw / n:.0f} raw JSON bytes ({raw / lake:.1f}x smaller)")
+target/release/gen_envelopes "$N" "$WORK/envelopes.jsonl" "$DAYS"
+"$PYTHON" - "$WORK" "$N" "$MEMORY_LIMIT" "$PYTHON" <<'PY'
+import json, os, subprocess, sys, time
+work, n, memory_limit, python = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+size = os.path.getsize(f"{work}/envelopes.jsonl")
+units = {"kib": 1024, "mib": 1024**2, "gib": 1024**3, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "b": 1}
+unit = next((u for u in units if memory_limit.lower().endswith(u)), "b")
+limit_bytes = int(float(memory_limit.lower().removesuffix(unit)) * units[unit])
+
+def run(name, command):
+    """Runs `command` pinned to core 0; returns (seconds, peak RSS in MB)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(["taskset", "-c", "0", *command])
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"{name} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+def lake_bytes(lake):
+    return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(lake) for f in fs if f.endswith(".parquet"))
+
+print(f"input: {n} envelopes, {size / 1e9:.2f} GB, memory limit {memory_limit}")
+rust_s, rust_mb = run("hooklake import", ["target/release/hooklake", "import", "--memory-limit", memory_limit,
+                                          "--lake", f"{work}/lake", f"{work}/envelopes.jsonl"])
+files = sum(1 for d, _, fs in os.walk(f"{work}/lake") for f in fs if f.endswith(".parquet"))
+print(f"hooklake import: {n / rust_s:.0f} deliveries/s on one core ({rust_s:.2f} s); peak RSS {rust_mb:.0f} MB; "
+      f"{files} files; lake {lake_bytes(f'{work}/lake') / n:.0f} bytes per delivery")
+if os.environ.get("HOOKLAKE_BENCH_SKIP_PYTHON") != "1":
+    py_s, py_mb = run("python import", [python, "bench/import_py.py", "--memory-limit", str(limit_bytes),
+                                        f"{work}/envelopes.jsonl", f"{work}/lake-py"])
+    print(f"python + pyarrow: {n / py_s:.0f} deliveries/s on one core ({py_s:.2f} s); peak RSS {py_mb:.0f} MB; "
+          f"lake {lake_bytes(f'{work}/lake-py') / n:.0f} bytes per delivery")
+    print(f"ratio: hooklake {py_s / rust_s:.2f}x the deliveries/s, {rust_mb / py_mb:.2f}x the peak RSS")
 PY

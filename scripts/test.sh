@@ -13,6 +13,11 @@ step() { printf '\n==> %s\n' "$*"; }
 LOG_DIR="$(mktemp -d)"
 trap 'rm -rf "$LOG_DIR"' EXIT
 
+# Every process the suite starts inherits this marker, so the end-of-run
+# check below can find any that outlived its test (scripts/leftovers.sh).
+HOOKLAKE_TEST_RUN="hooklake-test-$$-$(date +%s%N)"
+export HOOKLAKE_TEST_RUN
+
 step "Python tools (DuckDB, pyarrow, moto, pytest, checkov)"
 HOOKLAKE_PYTHON="$(bash scripts/setup-python.sh)"
 export HOOKLAKE_PYTHON
@@ -49,6 +54,11 @@ awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-
      / passed| failed/ && !/^test result:/ && FILENAME ~ /pytest/ {
        for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
      END { printf "\ntests: %d passed, %d failed\n", p, f }' "$LOG_DIR/cargo.log" "$LOG_DIR/pytest.log"
-if [[ $cargo_status -ne 0 || $pytest_status -ne 0 ]]; then
+
+step "processes the suite started that are still running"
+leftover_status=0
+env -u HOOKLAKE_TEST_RUN bash scripts/leftovers.sh "$HOOKLAKE_TEST_RUN" $$ || leftover_status=1
+
+if [[ $cargo_status -ne 0 || $pytest_status -ne 0 || $leftover_status -ne 0 ]]; then
   exit 1
 fi

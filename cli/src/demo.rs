@@ -32,7 +32,8 @@ pub async fn run() -> anyhow::Result<()> {
             max_age: Duration::from_secs(3600),
             ..FlushPolicy::default()
         },
-        github: None,
+        enrich_budget: Duration::from_secs(5),
+        enricher: std::sync::Arc::new(hooklake_github::Enricher::new(None)),
     })
     .await?;
     let url = format!("http://{}/", server.addr);

@@ -7,7 +7,7 @@ use hooklake_aws::queue::Queue;
 
 /// Moves every message of the dead-letter queue back to the delivery queue.
 pub async fn redrive(dead_letter_url: &str, queue_url: &str) -> anyhow::Result<usize> {
-    let config = hooklake_aws::load_config().await;
+    let config = hooklake_aws::load_config().await?;
     let sqs = hooklake_aws::sqs_client(&config);
     let moved = dlq::redrive(
         &Queue::new(sqs.clone(), dead_letter_url),
@@ -20,7 +20,7 @@ pub async fn redrive(dead_letter_url: &str, queue_url: &str) -> anyhow::Result<u
 /// Saves every message of the dead-letter queue to `file` (one envelope per
 /// line, for `hooklake import`); with `delete`, removes them afterwards.
 pub async fn dump(dead_letter_url: &str, file: &Path, delete: bool) -> anyhow::Result<usize> {
-    let config = hooklake_aws::load_config().await;
+    let config = hooklake_aws::load_config().await?;
     let queue = Queue::new(hooklake_aws::sqs_client(&config), dead_letter_url);
     Ok(dlq::dump(&queue, file, delete).await?)
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use hooklake_github::{Credentials, GitHubClient, DEFAULT_API_URL};
+use hooklake_github::{Credentials, Enricher, GitHubClient, DEFAULT_API_URL};
 
 /// A token in the environment: convenient on one machine. In production use
 /// a secret (`--github-secret-arn`) or a file readable only by hooklake.
@@ -29,10 +29,16 @@ pub struct GitHubArgs {
 }
 
 impl GitHubArgs {
+    /// The enricher: with a client, or (without credentials) one that
+    /// writes `no_credentials`.
+    pub async fn enricher(&self) -> anyhow::Result<Enricher> {
+        Ok(Enricher::new(self.client().await?))
+    }
+
     /// The client, or `None` without credentials.
     pub async fn client(&self) -> anyhow::Result<Option<GitHubClient>> {
         let credentials = if let Some(secret) = &self.github_secret_arn {
-            let config = hooklake_aws::load_config().await;
+            let config = hooklake_aws::load_config().await?;
             Some(hooklake_aws::credentials::load(&config, secret).await?)
         } else if let Some(path) = &self.github_credentials {
             let text = std::fs::read_to_string(path).with_context(|| {

@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use hooklake_ingest::local::LocalLake;
 use hooklake_ingest::plan::PlannedFile;
-use hooklake_ingest::policy::FlushPolicy;
 use hooklake_ingest::rows::row_from_line;
-use hooklake_ingest::stream::PartitionedWriter;
+use hooklake_ingest::stream::{PartitionedWriter, WriterLimits};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A line that could not be imported.
@@ -47,15 +46,18 @@ fn put_all(
     Ok(())
 }
 
-/// Imports every line of every file (`-` is standard input). Lines that are
-/// not valid envelopes of merged pull requests are reported with their
-/// number; the rest are imported, up to `policy.max_rows` rows per file and
-/// partition. File names derive from the delivery ids they hold, so
-/// importing the same input again overwrites instead of duplicating.
+/// Imports every line of every file (`-` is standard input) through the
+/// ingest pipeline's streaming stages (decode, partition and encode, put).
+/// Lines that are not valid envelopes of merged pull requests are reported
+/// with their number; the rest are imported, within `limits` (rows per file,
+/// bytes held in memory). File names derive from the delivery ids they
+/// hold, so importing the same input again overwrites instead of
+/// duplicating. Rows are not enriched here: they say `pending` until lake
+/// maintenance looks them up.
 pub fn import(
     lake: &LocalLake,
     files: &[PathBuf],
-    policy: FlushPolicy,
+    limits: WriterLimits,
 ) -> anyhow::Result<ImportReport> {
     let total: u64 = files
         .iter()
@@ -68,7 +70,7 @@ pub fn import(
             .expect("valid progress template"),
     );
     let mut report = ImportReport::default();
-    let mut writer = PartitionedWriter::new(policy.max_rows);
+    let mut writer = PartitionedWriter::new(limits);
     for path in files {
         progress.set_message(path.display().to_string());
         let reader: Box<dyn Read> = if path.as_os_str() == "-" {
@@ -92,7 +94,7 @@ pub fn import(
             }
         }
     }
-    put_all(lake, writer.finish()?, &mut report)?;
+    put_all(lake, writer.finish_all()?, &mut report)?;
     progress.finish_and_clear();
     Ok(report)
 }

@@ -91,6 +91,11 @@ struct IngestArgs {
     /// Exit once the queue is empty instead of waiting for more (backfills).
     #[arg(long)]
     exit_when_empty: bool,
+    /// Time a batch may spend looking up changed files; rows not reached are
+    /// written 'pending' and repaired later. Keep it well below the queue's
+    /// visibility timeout.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    enrich_budget: Duration,
     #[command(flatten)]
     github: GitHubArgs,
 }
@@ -154,6 +159,11 @@ struct ServeArgs {
     /// ... or once the oldest has waited this long (e.g. 60s, 500ms, 5m).
     #[arg(long, default_value = "60s", value_parser = humantime::parse_duration)]
     max_age: Duration,
+    /// Time a batch may spend looking up changed files before it is written
+    /// anyway (rows not reached say 'pending' and are repaired later)
+    /// [default: half of --max-age, at least 1s].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    enrich_budget: Option<Duration>,
     #[command(flatten)]
     github: GitHubArgs,
 }
@@ -186,6 +196,12 @@ struct ImportArgs {
     /// Rows per Parquet file (per partition) at most.
     #[arg(long, default_value_t = 100_000)]
     max_rows_per_file: usize,
+    /// Bytes held in memory by the open files of all partitions together (rows
+    /// waiting to be encoded, encoded pages not yet written); past it the
+    /// largest file is written out. Bounds memory whatever the input's size
+    /// (e.g. 256MiB, 1GiB).
+    #[arg(long, default_value = "256MiB")]
+    memory_limit: bytesize::ByteSize,
 }
 
 #[derive(Args)]
@@ -242,7 +258,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 queue: args.queue,
                 secrets: config::webhook_secrets()?,
                 policy: policy(&args.flush, args.max_age),
-                github: args.github.client().await?.map(std::sync::Arc::new),
+                enrich_budget: args
+                    .enrich_budget
+                    .unwrap_or_else(|| hooklake::serve::default_enrich_budget(args.max_age)),
+                enricher: std::sync::Arc::new(args.github.enricher().await?),
             })
             .await?;
             hooklake::serve::shutdown_signal().await;
@@ -262,12 +281,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     args.lake.lake.display()
                 )
             })?;
-            let policy = FlushPolicy {
-                max_rows: args.max_rows_per_file.max(1),
-                ..FlushPolicy::default()
+            let limits = hooklake_ingest::stream::WriterLimits {
+                max_rows_per_file: args.max_rows_per_file.max(1),
+                memory_limit: args.memory_limit.as_u64().try_into().unwrap_or(usize::MAX),
             };
             let files = args.files.clone();
-            let report = tokio::task::spawn_blocking(move || import::import(&lake, &files, policy))
+            let report = tokio::task::spawn_blocking(move || import::import(&lake, &files, limits))
                 .await??;
             for failure in &report.failed {
                 eprintln!("error: {failure}");
@@ -306,12 +325,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 batch_size: args.batch_size.max(1),
                 batch_window: args.batch_window,
                 exit_when_empty: args.exit_when_empty,
+                enrich_budget: args.enrich_budget,
+                ..PollerOptions::default()
             };
-            let github = args.github.client().await?;
-            let stats = ingest::run(&args.queue_url, &args.lake, github, options).await?;
+            let enricher = args.github.enricher().await?;
+            let stats = ingest::run(&args.queue_url, &args.lake, enricher, options).await?;
             eprintln!(
-                "ingested {} row(s) in {} batch(es); {} message(s) failed and stay queued",
-                stats.rows, stats.batches, stats.failed
+                "ingested {} row(s) in {} batch(es); {} message(s) failed and stay queued; {} SQS call(s) failed and were retried",
+                stats.rows, stats.batches, stats.failed, stats.sqs_errors
             );
         }
         Command::Dlq(DlqCommand::Redrive { dlq_url, queue_url }) => {

@@ -1,7 +1,7 @@
 //! Rows → one Parquet file.
 
 use arrow_array::RecordBatch;
-use hooklake_schema::arrow::{row_schema, rows_into_batch, rows_to_batch};
+use hooklake_schema::arrow::{row_schema, rows_to_batch};
 use hooklake_schema::row::PullRequestRow;
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
@@ -46,12 +46,6 @@ pub fn encode_rows(rows: &[PullRequestRow]) -> Result<Vec<u8>, IngestError> {
     encode_batch(&rows_to_batch(rows).map_err(encode_err)?)
 }
 
-/// Like [`encode_rows`], but consumes the rows (each is freed once it is in
-/// the Arrow batch).
-pub fn encode_owned_rows(rows: Vec<PullRequestRow>) -> Result<Vec<u8>, IngestError> {
-    encode_batch(&rows_into_batch(rows).map_err(encode_err)?)
-}
-
 fn encode_batch(batch: &RecordBatch) -> Result<Vec<u8>, IngestError> {
     let mut bytes = Vec::new();
     let mut writer = ArrowWriter::try_new(&mut bytes, row_schema(), Some(writer_properties()))
@@ -61,6 +55,6 @@ fn encode_batch(batch: &RecordBatch) -> Result<Vec<u8>, IngestError> {
     Ok(bytes)
 }
 
-fn encode_err(e: impl std::fmt::Display) -> IngestError {
+pub(crate) fn encode_err(e: impl std::fmt::Display) -> IngestError {
     IngestError::Encode(e.to_string())
 }

@@ -1,34 +1,40 @@
 //! hooklake's ingest core: from queue envelopes to Parquet files in a lake.
 //!
-//! The core is pure; the shells around it do the I/O:
+//! Every way into the lake goes through one pipeline ([`pipeline`]):
 //!
-//! 1. [`rows::row_from_envelope`] turns one envelope into a row (or an error
-//!    that names what is wrong with that one message).
-//! 2. The shell may enrich rows (changed files from GitHub's API).
-//! 3. [`plan::plan_files`] groups rows by Hive partition and encodes each
-//!    group as one zstd-compressed Parquet file ([`encode`]) under a key
-//!    derived from the batch's message ids ([`plan::batch_id`]), so a retried
-//!    batch overwrites its files instead of duplicating rows.
-//!    For large imports, [`stream::PartitionedWriter`] does the same while
-//!    streaming: one open file per partition, in bounded memory.
-//! 4. A sink puts the files: [`local::LocalLake`] on disk (atomic, fsynced);
-//!    S3 in the Lambda.
+//! 1. **decode**: [`rows::row_from_owned_envelope`] turns one envelope into a
+//!    row (or an error that names what is wrong with that one message).
+//! 2. **enrich**: changed files from GitHub's API, best effort until a
+//!    deadline ([`hooklake_github::enrich`]); never holds a row back.
+//! 3. **partition and encode**: [`stream::PartitionedWriter`] groups rows by
+//!    Hive partition and encodes zstd Parquet ([`encode`]) under keys
+//!    derived from the deliveries in each file ([`plan`]), so writing the
+//!    same deliveries again overwrites instead of duplicating.
+//! 4. **put**: a [`pipeline::Sink`]: [`local::LocalLake`] on disk (atomic,
+//!    fsynced), S3 in `hooklake-aws`.
+//!
+//! Batches (serve, the Lambda, the poller) run all four with
+//! [`pipeline::Pipeline::run`]; `hooklake import` streams rows through the
+//! same decode, partition/encode and sink stages in bounded memory.
 //!
 //! ```
-//! use hooklake_ingest::{plan, rows};
+//! use hooklake_ingest::{rows, stream::PartitionedWriter};
 //! use hooklake_schema::envelope::Envelope;
 //! let payload = r#"{"action":"closed","pull_request":{"id":1,"number":7,"title":"Fix","merged":true,
 //!   "merged_at":"2026-11-27T10:00:00Z","html_url":"u","base":{"ref":"main"},"head":{"ref":"fix"}},
 //!   "repository":{"id":42,"full_name":"o/r"}}"#;
 //! let envelope = Envelope::inline("d-1", "pull_request", None, chrono::Utc::now(), payload);
-//! let row = rows::row_from_envelope(&envelope).unwrap();
-//! let batch = plan::batch_id(["d-1"]);
-//! let files = plan::plan_files(&batch, vec![row]).unwrap();
-//! assert_eq!(files[0].key, format!("merged_date=2026-11-27/part-{batch}.parquet"));
+//! let row = rows::row_from_owned_envelope(envelope).unwrap();
+//! let mut writer = PartitionedWriter::for_batch(10_000);
+//! assert!(writer.push(row).unwrap().is_empty());
+//! let files = writer.finish_all().unwrap();
+//! assert!(files[0].key.starts_with("merged_date=2026-11-27/part-"));
+//! assert_eq!(files[0].deliveries, ["d-1"]);
 //! ```
 
 pub mod encode;
 pub mod local;
+pub mod pipeline;
 pub mod plan;
 pub mod policy;
 pub mod rows;

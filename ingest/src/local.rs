@@ -87,6 +87,20 @@ impl LocalLake {
     }
 }
 
+impl crate::pipeline::Sink for LocalLake {
+    async fn put(&self, key: String, bytes: Vec<u8>) -> Result<String, String> {
+        let lake = self.clone();
+        // Blocking file I/O with fsyncs: off the async threads.
+        tokio::task::spawn_blocking(move || {
+            LocalLake::put(&lake, &key, &bytes)
+                .map(|()| lake.root.join(&key).display().to_string())
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| format!("the write was cancelled: {e}"))?
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,14 +1,12 @@
-//! Rows → the files of one batch, under deterministic keys.
+//! What a file in the lake is called, and what one carries.
+//!
+//! One naming scheme for every writer: a file's key derives from the set of
+//! delivery ids in it ([`file_id`]), so writing the same deliveries again
+//! (a retried batch, a redone crash, an import run twice) overwrites the
+//! same file instead of adding a duplicate, and never replaces a file that
+//! holds any other delivery.
 
-use std::collections::BTreeMap;
-
-use chrono::NaiveDate;
-use hooklake_schema::partition::{partition_date, partition_dir};
-use hooklake_schema::row::PullRequestRow;
 use sha2::{Digest, Sha256};
-
-use crate::encode::encode_owned_rows;
-use crate::IngestError;
 
 /// One Parquet file to put in the lake.
 #[derive(Debug, Clone)]
@@ -20,65 +18,29 @@ pub struct PlannedFile {
     pub bytes: Vec<u8>,
     /// Rows in the file.
     pub rows: usize,
+    /// The delivery ids in the file, sorted, each once.
+    pub deliveries: Vec<String>,
 }
 
-/// A batch's id: derived from its message ids (in order), so that the same
-/// batch retried after a crash or a failed put writes the same keys and
-/// overwrites instead of duplicating.
+/// The id of a file holding `deliveries` (sorted and deduplicated by the
+/// caller): the same set always gives the same id.
 ///
 /// ```
-/// use hooklake_ingest::plan::batch_id;
-/// assert_eq!(batch_id(["a", "b"]), batch_id(["a", "b"]));
-/// assert_ne!(batch_id(["a", "b"]), batch_id(["a"]));
+/// use hooklake_ingest::plan::file_id;
+/// assert_eq!(file_id(&["a".into(), "b".into()]), file_id(&["a".into(), "b".into()]));
+/// assert_ne!(file_id(&["a".into(), "b".into()]), file_id(&["a".into()]));
 /// ```
-pub fn batch_id<I, S>(message_ids: I) -> String
-where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
-{
+pub fn file_id(deliveries: &[String]) -> String {
     let mut hash = Sha256::new();
-    for id in message_ids {
-        hash.update(id.as_ref().as_bytes());
+    for id in deliveries {
+        hash.update(id.as_bytes());
         hash.update(b"\n");
     }
     hex::encode(&hash.finalize()[..16])
 }
 
-/// Groups rows by partition and encodes one file per partition.
-pub fn plan_files(
-    batch_id: &str,
-    rows: Vec<PullRequestRow>,
-) -> Result<Vec<PlannedFile>, IngestError> {
-    let mut partitions: BTreeMap<NaiveDate, Vec<PullRequestRow>> = BTreeMap::new();
-    for row in rows {
-        partitions
-            .entry(partition_date(&row))
-            .or_default()
-            .push(row);
-    }
-    partitions
-        .into_iter()
-        .map(|(date, rows)| plan_partition(&partition_dir(date), batch_id, rows))
-        .collect()
-}
-
 /// The key of a file under the table root, e.g.
-/// `merged_date=2026-11-27/part-0123abcd….parquet`: `id` derives from the
-/// messages or deliveries in the file, so rewriting them overwrites it.
+/// `merged_date=2026-11-27/part-0123abcd….parquet`.
 pub fn file_key(partition: &str, id: &str) -> String {
     format!("{partition}/part-{id}.parquet")
-}
-
-/// Encodes the rows of one partition (`merged_date=…`) as one file.
-pub fn plan_partition(
-    partition: &str,
-    batch_id: &str,
-    rows: Vec<PullRequestRow>,
-) -> Result<PlannedFile, IngestError> {
-    let count = rows.len();
-    Ok(PlannedFile {
-        key: file_key(partition, batch_id),
-        bytes: encode_owned_rows(rows)?,
-        rows: count,
-    })
 }

@@ -6,20 +6,8 @@ use sha2::{Digest, Sha256};
 
 use crate::IngestError;
 
-/// The row of an envelope whose payload travels inline.
-pub fn row_from_envelope(envelope: &Envelope) -> Result<PullRequestRow, IngestError> {
-    match &envelope.body {
-        Body::Inline(payload) => row_from_payload(envelope, payload),
-        Body::Stored(stored) => Err(IngestError::StoredPayloadUnavailable {
-            delivery_id: envelope.delivery_id.clone(),
-            bucket: stored.bucket.clone(),
-            key: stored.key.clone(),
-        }),
-    }
-}
-
-/// The row of an envelope, given its payload (inline, or fetched from where
-/// a claim check points; a fetched payload is checked against its sha256).
+/// The row of a claim-checked envelope, given the payload fetched from
+/// where it points (checked against the pointer's sha256).
 pub fn row_from_payload(envelope: &Envelope, payload: &str) -> Result<PullRequestRow, IngestError> {
     if let Body::Stored(stored) = &envelope.body {
         let digest = hex::encode(Sha256::digest(payload.as_bytes()));
@@ -41,8 +29,10 @@ pub fn row_from_line(line: &str) -> Result<PullRequestRow, IngestError> {
     row_from_owned_envelope(Envelope::from_line(line)?)
 }
 
-/// Like [`row_from_envelope`], but an inline payload is moved into the row
-/// instead of copied (bulk ingest).
+/// The row of an envelope: the one way every ingest path turns an envelope
+/// into a row. The inline payload is moved into the row, not copied; a
+/// claim check is an error here (the pipeline fetches it and calls
+/// [`row_from_payload`]).
 pub fn row_from_owned_envelope(envelope: Envelope) -> Result<PullRequestRow, IngestError> {
     match envelope.body {
         Body::Inline(payload) => Ok(PullRequestRow::extract_owned(
@@ -50,6 +40,10 @@ pub fn row_from_owned_envelope(envelope: Envelope) -> Result<PullRequestRow, Ing
             envelope.received_at,
             payload,
         )?),
-        Body::Stored(_) => row_from_envelope(&envelope),
+        Body::Stored(stored) => Err(IngestError::StoredPayloadUnavailable {
+            delivery_id: envelope.delivery_id,
+            bucket: stored.bucket,
+            key: stored.key,
+        }),
     }
 }

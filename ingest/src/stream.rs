@@ -1,122 +1,213 @@
-//! Rows → Parquet files, streaming: one open file per partition, so a large
-//! backfill spread over many days writes a few big files per partition
-//! instead of many small ones, in bounded memory.
+//! Rows → Parquet files, one open file per partition: the one place rows
+//! are grouped by partition and encoded, for a batch (serve, the Lambda,
+//! the poller) and a stream (`hooklake import`) alike.
 //!
-//! Rows wait in small per-partition buffers; when the buffers together pass a
-//! byte budget, the largest is encoded into its partition's open file (which
-//! holds only compressed pages). A file closes at `max_rows_per_file`, or at
-//! [`PartitionedWriter::finish`]. File keys derive from the delivery ids in
-//! the file, so the same input gives the same keys.
+//! Rows wait in small per-partition buffers; when the buffers together pass
+//! a byte budget, the largest is encoded into its partition's open file
+//! (which then holds only compressed pages). A file closes at
+//! `max_rows_per_file`, when the bytes held by all open files pass
+//! `memory_limit` (the largest closes), or at
+//! [`PartitionedWriter::finish`], which encodes the remaining partitions in
+//! parallel. A delivery id already in an open file is not added twice.
+//! File keys derive from the delivery ids in the file ([`crate::plan`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use hooklake_schema::arrow::{row_schema, rows_into_batch};
 use hooklake_schema::partition::partition_path;
 use hooklake_schema::row::PullRequestRow;
 use parquet::arrow::ArrowWriter;
-use sha2::{Digest, Sha256};
+use rayon::prelude::*;
 
-use crate::encode::writer_properties;
-use crate::plan::{file_key, PlannedFile};
+use crate::encode::{encode_err, writer_properties};
+use crate::plan::{file_id, file_key, PlannedFile};
 use crate::IngestError;
 
-/// Encoded rows buffered before encoding, across partitions.
+/// Bytes of rows buffered before encoding, across partitions, at most.
 const BUFFER_BUDGET_BYTES: usize = 32 * 1024 * 1024;
+
+/// What a row is assumed to take besides its payload, before encoding.
+const ROW_OVERHEAD_BYTES: usize = 512;
+
+/// When files close.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WriterLimits {
+    /// Rows per file, at most.
+    pub max_rows_per_file: usize,
+    /// Bytes held by all open files together (rows waiting to be encoded
+    /// and encoded pages not yet written out), at most: past it, the
+    /// largest open file is closed. Bounds memory whatever the input.
+    pub memory_limit: usize,
+}
+
+impl Default for WriterLimits {
+    fn default() -> Self {
+        WriterLimits {
+            max_rows_per_file: 10_000,
+            memory_limit: 256 * 1024 * 1024,
+        }
+    }
+}
 
 struct OpenFile {
     writer: ArrowWriter<Vec<u8>>,
     buffered: Vec<PullRequestRow>,
     buffered_bytes: usize,
     rows: usize,
-    ids: Sha256,
+    deliveries: HashSet<String>,
+}
+
+impl OpenFile {
+    fn new() -> Result<Self, IngestError> {
+        Ok(OpenFile {
+            writer: ArrowWriter::try_new(Vec::new(), row_schema(), Some(writer_properties()))
+                .map_err(encode_err)?,
+            buffered: Vec::new(),
+            buffered_bytes: 0,
+            rows: 0,
+            deliveries: HashSet::new(),
+        })
+    }
+
+    /// Bytes this file holds in memory.
+    fn held_bytes(&self) -> usize {
+        self.buffered_bytes + self.writer.bytes_written() + self.writer.memory_size()
+    }
+
+    /// Encodes the buffered rows as one row group.
+    fn encode_buffered(&mut self) -> Result<(), IngestError> {
+        if self.buffered.is_empty() {
+            return Ok(());
+        }
+        let batch = rows_into_batch(std::mem::take(&mut self.buffered)).map_err(encode_err)?;
+        self.writer.write(&batch).map_err(encode_err)?;
+        self.writer.flush().map_err(encode_err)?;
+        self.buffered_bytes = 0;
+        Ok(())
+    }
+
+    fn close(mut self, partition: &str) -> Result<PlannedFile, IngestError> {
+        self.encode_buffered()?;
+        let mut deliveries: Vec<String> = self.deliveries.into_iter().collect();
+        deliveries.sort_unstable();
+        let bytes = self.writer.into_inner().map_err(encode_err)?;
+        Ok(PlannedFile {
+            key: file_key(partition, &file_id(&deliveries)),
+            bytes,
+            rows: self.rows,
+            deliveries,
+        })
+    }
 }
 
 /// Streams rows into one Parquet file per partition at a time.
 pub struct PartitionedWriter {
     open: BTreeMap<String, OpenFile>,
-    max_rows_per_file: usize,
+    limits: WriterLimits,
+    buffer_budget: usize,
     buffered_bytes: usize,
 }
 
-fn encode_err(e: impl std::fmt::Display) -> IngestError {
-    IngestError::Encode(e.to_string())
-}
-
 impl PartitionedWriter {
-    /// A writer closing files at `max_rows_per_file` rows.
-    pub fn new(max_rows_per_file: usize) -> Self {
+    /// A writer closing files at these limits.
+    pub fn new(limits: WriterLimits) -> Self {
+        let limits = WriterLimits {
+            max_rows_per_file: limits.max_rows_per_file.max(1),
+            memory_limit: limits.memory_limit.max(1),
+        };
         PartitionedWriter {
             open: BTreeMap::new(),
-            max_rows_per_file: max_rows_per_file.max(1),
+            buffer_budget: BUFFER_BUDGET_BYTES.min(limits.memory_limit / 4).max(1),
+            limits,
             buffered_bytes: 0,
         }
     }
 
-    /// Adds a row; returns the files this completed (usually none).
+    /// A writer for one batch held in memory whole: every partition's rows
+    /// go into one file (up to `max_rows_per_file`), encoded at
+    /// [`PartitionedWriter::finish`].
+    pub fn for_batch(max_rows_per_file: usize) -> Self {
+        let mut writer = Self::new(WriterLimits {
+            max_rows_per_file,
+            memory_limit: usize::MAX,
+        });
+        writer.buffer_budget = usize::MAX;
+        writer
+    }
+
+    /// Adds a row (unless its delivery is already in its partition's open
+    /// file); returns the files this completed (usually none).
     pub fn push(&mut self, row: PullRequestRow) -> Result<Vec<PlannedFile>, IngestError> {
         let partition = partition_path(&row);
-        let size = row.payload.len() + 512;
+        let size = row.payload.len() + ROW_OVERHEAD_BYTES;
         let file = match self.open.entry(partition.clone()) {
             std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(OpenFile {
-                writer: ArrowWriter::try_new(Vec::new(), row_schema(), Some(writer_properties()))
-                    .map_err(encode_err)?,
-                buffered: Vec::new(),
-                buffered_bytes: 0,
-                rows: 0,
-                ids: Sha256::new(),
-            }),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(OpenFile::new()?),
         };
-        file.ids.update(row.delivery_id.as_bytes());
-        file.ids.update(b"\n");
+        if file.deliveries.contains(&row.delivery_id) {
+            return Ok(Vec::new());
+        }
+        file.deliveries.insert(row.delivery_id.clone());
         file.buffered.push(row);
         file.buffered_bytes += size;
         file.rows += 1;
         self.buffered_bytes += size;
 
         let mut done = Vec::new();
-        if file.rows >= self.max_rows_per_file {
+        if file.rows >= self.limits.max_rows_per_file {
             done.push(self.close(&partition)?);
         }
-        while self.buffered_bytes > BUFFER_BUDGET_BYTES {
+        while self.buffered_bytes > self.buffer_budget {
             let largest = self
                 .open
                 .iter()
                 .max_by_key(|(_, f)| f.buffered_bytes)
                 .map(|(p, _)| p.clone())
                 .expect("bytes are buffered, so a file is open");
-            self.encode_buffered(&largest)?;
+            let file = self.open.get_mut(&largest).expect("open partition");
+            self.buffered_bytes -= file.buffered_bytes;
+            file.encode_buffered()?;
+        }
+        if self.limits.memory_limit != usize::MAX {
+            while !self.open.is_empty() && self.held_bytes() > self.limits.memory_limit {
+                let largest = self
+                    .open
+                    .iter()
+                    .max_by_key(|(_, f)| f.held_bytes())
+                    .map(|(p, _)| p.clone())
+                    .expect("a file is open");
+                done.push(self.close(&largest)?);
+            }
         }
         Ok(done)
     }
 
-    fn encode_buffered(&mut self, partition: &str) -> Result<(), IngestError> {
-        let file = self.open.get_mut(partition).expect("open partition");
-        if file.buffered.is_empty() {
-            return Ok(());
-        }
-        let batch = rows_into_batch(std::mem::take(&mut file.buffered)).map_err(encode_err)?;
-        file.writer.write(&batch).map_err(encode_err)?;
-        self.buffered_bytes -= file.buffered_bytes;
-        file.buffered_bytes = 0;
-        Ok(())
+    /// Bytes held by all open files.
+    pub fn held_bytes(&self) -> usize {
+        self.open.values().map(OpenFile::held_bytes).sum()
     }
 
     fn close(&mut self, partition: &str) -> Result<PlannedFile, IngestError> {
-        self.encode_buffered(partition)?;
         let file = self.open.remove(partition).expect("open partition");
-        let id = hex::encode(&file.ids.finalize()[..16]);
-        let bytes = file.writer.into_inner().map_err(encode_err)?;
-        Ok(PlannedFile {
-            key: file_key(partition, &id),
-            bytes,
-            rows: file.rows,
-        })
+        self.buffered_bytes -= file.buffered_bytes;
+        file.close(partition)
     }
 
-    /// Closes every open file.
-    pub fn finish(mut self) -> Result<Vec<PlannedFile>, IngestError> {
-        let partitions: Vec<String> = self.open.keys().cloned().collect();
-        partitions.iter().map(|p| self.close(p)).collect()
+    /// Closes every open file, encoding them in parallel (rayon). Each
+    /// partition's outcome is its own: one that cannot be encoded does not
+    /// keep the others from the lake.
+    pub fn finish(self) -> Vec<(String, Result<PlannedFile, IngestError>)> {
+        self.open
+            .into_par_iter()
+            .map(|(partition, file)| {
+                let planned = file.close(&partition);
+                (partition, planned)
+            })
+            .collect()
+    }
+
+    /// [`PartitionedWriter::finish`], failing on the first error.
+    pub fn finish_all(self) -> Result<Vec<PlannedFile>, IngestError> {
+        self.finish().into_iter().map(|(_, file)| file).collect()
     }
 }

@@ -4,9 +4,9 @@
 
 use bytes_reader::read_rows;
 use chrono::{DateTime, Duration, Utc};
-use hooklake_ingest::plan::{batch_id, plan_files};
+use hooklake_ingest::plan::{file_id, PlannedFile};
 use hooklake_ingest::rows::row_from_line;
-use hooklake_ingest::stream::PartitionedWriter;
+use hooklake_ingest::stream::{PartitionedWriter, WriterLimits};
 use hooklake_schema::envelope::Envelope;
 use hooklake_schema::row::PullRequestRow;
 
@@ -44,21 +44,35 @@ fn row(i: usize, day: i64) -> PullRequestRow {
     .unwrap()
 }
 
+fn batch(rows: Vec<PullRequestRow>) -> Vec<PlannedFile> {
+    let mut writer = PartitionedWriter::for_batch(10_000);
+    for row in rows {
+        assert!(writer.push(row).unwrap().is_empty());
+    }
+    let mut files = writer.finish_all().unwrap();
+    files.sort_by(|a, b| a.key.cmp(&b.key));
+    files
+}
+
 #[test]
-fn plan_writes_one_zstd_file_per_partition_under_stable_keys() {
+fn a_batch_is_one_zstd_file_per_partition_named_after_its_deliveries() {
     let rows: Vec<_> = (0..10).map(|i| row(i, (i % 3) as i64)).collect();
-    let id = batch_id(rows.iter().map(|r| r.delivery_id.as_str()));
-    let files = plan_files(&id, rows.clone()).unwrap();
+    let files = batch(rows.clone());
     assert_eq!(files.len(), 3);
     assert_eq!(files.iter().map(|f| f.rows).sum::<usize>(), 10);
+    let first: Vec<String> = ["d0000", "d0003", "d0006", "d0009"]
+        .map(String::from)
+        .into();
+    assert_eq!(files[0].deliveries, first);
     assert_eq!(
         files[0].key,
-        format!("merged_date=2026-01-01/part-{id}.parquet")
+        format!("merged_date=2026-01-01/part-{}.parquet", file_id(&first))
     );
     let (n, codecs) = read_rows(files[0].bytes.clone());
     assert_eq!(n, 4);
     assert!(codecs.iter().all(|c| c.starts_with("ZSTD")), "{codecs:?}");
-    let again = plan_files(&id, rows).unwrap();
+    // The same deliveries in another order: the same keys.
+    let again = batch(rows.into_iter().rev().collect());
     assert_eq!(
         again.iter().map(|f| &f.key).collect::<Vec<_>>(),
         files.iter().map(|f| &f.key).collect::<Vec<_>>()
@@ -66,14 +80,49 @@ fn plan_writes_one_zstd_file_per_partition_under_stable_keys() {
 }
 
 #[test]
+fn a_delivery_sent_fifty_times_is_one_row() {
+    let files = batch((0..50).map(|_| row(7, 0)).chain([row(8, 0)]).collect());
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0].rows, 2);
+    assert_eq!(read_rows(files[0].bytes.clone()).0, 2);
+}
+
+#[test]
+fn the_memory_limit_closes_the_largest_open_file() {
+    let limits = WriterLimits {
+        max_rows_per_file: 1_000_000,
+        memory_limit: 64 * 1024,
+    };
+    let mut writer = PartitionedWriter::new(limits);
+    let mut files = Vec::new();
+    for i in 0..400 {
+        files.extend(writer.push(row(i, (i % 20) as i64)).unwrap());
+        assert!(
+            writer.held_bytes() <= limits.memory_limit,
+            "{} bytes held after row {i}",
+            writer.held_bytes()
+        );
+    }
+    files.extend(writer.finish_all().unwrap());
+    assert_eq!(files.iter().map(|f| f.rows).sum::<usize>(), 400);
+    assert!(files.len() > 20, "files closed early: {}", files.len());
+    for f in &files {
+        assert_eq!(read_rows(f.bytes.clone()).0 as usize, f.rows);
+    }
+}
+
+#[test]
 fn streaming_writer_closes_files_at_the_row_limit_and_is_deterministic() {
     let write = || {
-        let mut w = PartitionedWriter::new(4);
+        let mut w = PartitionedWriter::new(WriterLimits {
+            max_rows_per_file: 4,
+            ..WriterLimits::default()
+        });
         let mut files = Vec::new();
         for i in 0..20 {
             files.extend(w.push(row(i, (i % 2) as i64)).unwrap());
         }
-        files.extend(w.finish().unwrap());
+        files.extend(w.finish_all().unwrap());
         files
     };
     let files = write();
@@ -83,7 +132,7 @@ fn streaming_writer_closes_files_at_the_row_limit_and_is_deterministic() {
     for f in &files {
         assert_eq!(read_rows(f.bytes.clone()).0 as usize, f.rows);
     }
-    let keys = |fs: &[hooklake_ingest::plan::PlannedFile]| {
+    let keys = |fs: &[PlannedFile]| {
         let mut k: Vec<_> = fs.iter().map(|f| f.key.clone()).collect();
         k.sort();
         k

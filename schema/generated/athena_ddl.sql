@@ -20,7 +20,7 @@ CREATE EXTERNAL TABLE IF NOT EXISTS `github_webhooks_db`.`github_webhooks_table`
   `labels` array<string> COMMENT 'Label names at merge time',
   `html_url` string COMMENT 'Web address of the pull request',
   `changed_files` struct<added:array<string>,removed:array<string>,modified:array<string>,renamed:array<struct<previous_filename:string,filename:string>>> COMMENT 'Changed file paths by kind, from GitHub''s API; null until enriched (see changed_files_status)',
-  `changed_files_status` string COMMENT 'pending, complete, truncated, no_credentials or not_found',
+  `changed_files_status` string COMMENT 'Enrichment outcome. Final: complete, truncated (3,000-file cap), not_found. Repaired later by lake maintenance: pending (time budget ran out), no_credentials, unauthorized (credentials refused), unavailable (GitHub down, 5xx or slow), rate_limited',
   `payload` string COMMENT 'The webhook payload as GitHub sent it'
 )
 COMMENT 'Merged GitHub pull requests, one row per webhook delivery (hooklake)'

@@ -19,6 +19,13 @@ use crate::row::{ChangedFiles, PullRequestRow};
 /// Metadata key holding a field's human description.
 pub const COMMENT_KEY: &str = "comment";
 
+/// The comment of `changed_files_status`: every value, and which ones lake
+/// maintenance repairs (`ChangedFilesStatus::is_repairable`; a test keeps the
+/// two in step).
+pub const CHANGED_FILES_STATUS_COMMENT: &str = "Enrichment outcome. Final: complete, truncated (3,000-file cap), not_found. \
+Repaired later by lake maintenance: pending (time budget ran out), no_credentials, unauthorized (credentials refused), \
+unavailable (GitHub down, 5xx or slow), rate_limited";
+
 fn field(name: &str, data_type: DataType, nullable: bool, comment: &str) -> Field {
     Field::new(name, data_type, nullable).with_metadata(HashMap::from([(
         COMMENT_KEY.to_owned(),
@@ -83,7 +90,7 @@ pub fn row_schema() -> SchemaRef {
                 field("labels", string_list(), false, "Label names at merge time"),
                 field("html_url", DataType::Utf8, false, "Web address of the pull request"),
                 field("changed_files", DataType::Struct(changed_files_fields()), true, "Changed file paths by kind, from GitHub's API; null until enriched (see changed_files_status)"),
-                field("changed_files_status", DataType::Utf8, false, "pending, complete, truncated, no_credentials or not_found"),
+                field("changed_files_status", DataType::Utf8, false, CHANGED_FILES_STATUS_COMMENT),
                 field("payload", DataType::Utf8, false, "The webhook payload as GitHub sent it"),
             ]))
         })
@@ -329,6 +336,29 @@ fn build_batch<R: std::borrow::Borrow<PullRequestRow>>(
 mod tests {
     use super::*;
     use crate::row::{ChangedFilesStatus, RenamedFile};
+
+    #[test]
+    fn status_comment_names_every_status_and_what_is_repaired() {
+        assert!(
+            CHANGED_FILES_STATUS_COMMENT.len() <= 255,
+            "Glue caps column comments at 255 characters"
+        );
+        let (fin, repaired) = CHANGED_FILES_STATUS_COMMENT
+            .split_once("Repaired later")
+            .unwrap();
+        for status in ChangedFilesStatus::ALL {
+            let side = if status.is_repairable() {
+                repaired
+            } else {
+                fin
+            };
+            assert!(
+                side.contains(status.as_str()),
+                "{} belongs to the other half of the comment",
+                status.as_str()
+            );
+        }
+    }
     use arrow_array::{Array, ListArray};
     use chrono::DateTime;
 

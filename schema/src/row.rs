@@ -56,22 +56,45 @@ pub struct RenamedFile {
 }
 
 /// Whether a row's `changed_files` is known, and if not, why.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Enrichment never holds a row back: a lookup that fails or is not reached
+/// gives its row one of the *repairable* statuses below, the row is written
+/// anyway, and lake maintenance looks it up again later
+/// ([`ChangedFilesStatus::is_repairable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangedFilesStatus {
-    /// Not enriched yet.
+    /// Not looked up before the ingest's time budget ran out (repairable).
     Pending,
     /// Every changed file is listed.
     Complete,
     /// GitHub lists at most 3,000 files; the pull request changed more.
     Truncated,
-    /// No GitHub credentials were configured.
+    /// No GitHub credentials were configured (repairable once they are).
     NoCredentials,
     /// GitHub no longer has the pull request (repository deleted or hidden).
     NotFound,
+    /// GitHub refused the credentials (401/403): fix them (repairable).
+    Unauthorized,
+    /// GitHub was unreachable, answered 5xx, or was too slow (repairable).
+    Unavailable,
+    /// GitHub's rate limit did not reset within the time budget (repairable).
+    RateLimited,
 }
 
 impl ChangedFilesStatus {
+    /// Every status, in the order the column comment lists them.
+    pub const ALL: [ChangedFilesStatus; 8] = [
+        ChangedFilesStatus::Complete,
+        ChangedFilesStatus::Truncated,
+        ChangedFilesStatus::NotFound,
+        ChangedFilesStatus::Pending,
+        ChangedFilesStatus::NoCredentials,
+        ChangedFilesStatus::Unauthorized,
+        ChangedFilesStatus::Unavailable,
+        ChangedFilesStatus::RateLimited,
+    ];
+
     /// The value stored in the `changed_files_status` column.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,7 +103,34 @@ impl ChangedFilesStatus {
             ChangedFilesStatus::Truncated => "truncated",
             ChangedFilesStatus::NoCredentials => "no_credentials",
             ChangedFilesStatus::NotFound => "not_found",
+            ChangedFilesStatus::Unauthorized => "unauthorized",
+            ChangedFilesStatus::Unavailable => "unavailable",
+            ChangedFilesStatus::RateLimited => "rate_limited",
         }
+    }
+
+    /// The status stored as `value`, if it is one.
+    ///
+    /// ```
+    /// use hooklake_schema::row::ChangedFilesStatus;
+    /// for status in ChangedFilesStatus::ALL {
+    ///     assert_eq!(ChangedFilesStatus::parse(status.as_str()), Some(status));
+    /// }
+    /// ```
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == value)
+    }
+
+    /// Whether a later lookup may fill `changed_files` (what lake
+    /// maintenance looks up again). `complete`, `truncated` and `not_found`
+    /// are final: GitHub has said all it will.
+    pub fn is_repairable(self) -> bool {
+        !matches!(
+            self,
+            ChangedFilesStatus::Complete
+                | ChangedFilesStatus::Truncated
+                | ChangedFilesStatus::NotFound
+        )
     }
 }
 

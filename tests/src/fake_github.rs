@@ -4,8 +4,9 @@
 //! /app/installations/{id}/access_tokens`, and GitHub's error answers
 //! (401, 403/429 rate limits with their headers, 404, 5xx).
 //!
-//! Each repository can be given a [`Scenario`]; by default a pull request
-//! has three files (added, modified, renamed).
+//! Each repository can be given a [`Scenario`] (the key `*` applies to
+//! every repository without one of its own); by default a pull request has
+//! three files (added, modified, renamed).
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -31,6 +32,9 @@ pub struct Scenario {
     /// Fail the first `times` requests (0: always) this way.
     #[serde(default)]
     pub fail: Option<Failure>,
+    /// Answer every request only after this many milliseconds (a slow GitHub).
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
 }
 
 impl Scenario {
@@ -38,18 +42,26 @@ impl Scenario {
     pub fn files(n: usize) -> Self {
         Scenario {
             files: Some(n),
-            fail: None,
+            ..Scenario::default()
         }
     }
 
     /// The first `times` requests (0: all) fail as `kind` (see [`Failure`]).
     pub fn failing(kind: &str, times: usize) -> Self {
         Scenario {
-            files: None,
             fail: Some(Failure {
                 kind: kind.into(),
                 times,
             }),
+            ..Scenario::default()
+        }
+    }
+
+    /// Every answer after `delay`.
+    pub fn slow(delay: std::time::Duration) -> Self {
+        Scenario {
+            delay_ms: Some(delay.as_millis() as u64),
+            ..Scenario::default()
         }
     }
 }
@@ -110,6 +122,16 @@ impl FakeGitHub {
         format!("http://{}", self.addr)
     }
 
+    /// File-list requests seen for every repository together.
+    pub fn total_requests(&self) -> usize {
+        let fake = self.state.lock().unwrap();
+        fake.requests
+            .iter()
+            .filter(|(k, _)| k.as_str() != "token")
+            .map(|(_, n)| n)
+            .sum()
+    }
+
     /// Requests seen for a repository (`owner/name`; `token` for exchanges).
     pub fn requests(&self, key: &str) -> usize {
         self.state
@@ -167,8 +189,17 @@ async fn files(
             *n += 1;
             *n
         };
-        (fake.scenarios.get(&key).cloned().unwrap_or_default(), seen)
+        let scenario = fake
+            .scenarios
+            .get(&key)
+            .or_else(|| fake.scenarios.get("*"))
+            .cloned()
+            .unwrap_or_default();
+        (scenario, seen)
     };
+    if let Some(ms) = scenario.delay_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
     if let Some(fail) = &scenario.fail {
         if fail.times == 0 || seen <= fail.times {
             let mut response = match fail.kind.as_str() {

@@ -30,6 +30,8 @@ struct Inner {
     waiting: HashMap<String, oneshot::Sender<Outcome>>,
     first_next: Option<Instant>,
     init_error: Option<String>,
+    /// Time each invocation gets (`Lambda-Runtime-Deadline-Ms`); 60 s unless set.
+    deadline: Option<Duration>,
 }
 
 #[derive(Clone, Default)]
@@ -96,6 +98,12 @@ impl LambdaApi {
         }
     }
 
+    /// Gives every later invocation `timeout` (the function's configured
+    /// timeout, as its deadline header says).
+    pub fn set_function_timeout(&self, timeout: Duration) {
+        self.shared.inner.lock().unwrap().deadline = Some(timeout);
+    }
+
     /// When the function first asked for an event (cold init done).
     pub fn first_next(&self) -> Option<Instant> {
         self.shared.inner.lock().unwrap().first_next
@@ -113,7 +121,10 @@ async fn next(State(shared): State<Shared>) -> Response {
                     .duration_since(std::time::UNIX_EPOCH)
                     .unwrap()
                     .as_millis()
-                    + 60_000;
+                    + inner
+                        .deadline
+                        .unwrap_or(Duration::from_secs(60))
+                        .as_millis();
                 let mut headers = HeaderMap::new();
                 let mut set = |k: &'static str, v: String| {
                     headers.insert(k, HeaderValue::from_str(&v).unwrap());

@@ -7,3 +7,4 @@ pub mod fixtures;
 pub mod github;
 pub mod lambda_api;
 pub mod moto;
+pub mod process;

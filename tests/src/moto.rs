@@ -4,18 +4,20 @@
 
 use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::process::Group;
 
 /// Credentials and region every test process uses with moto.
 pub const REGION: &str = "us-east-1";
 pub const ACCESS_KEY: &str = "testing";
 pub const SECRET_KEY: &str = "testing";
 
-/// A running moto server; killed on drop.
+/// A running moto server; its process group is stopped on drop.
 pub struct Moto {
     pub port: u16,
-    child: Child,
+    process: Group,
 }
 
 fn moto_server() -> PathBuf {
@@ -39,12 +41,13 @@ pub fn free_port() -> u16 {
 impl Moto {
     pub fn start() -> Moto {
         let port = free_port();
-        let child = Command::new(moto_server())
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("moto_server starts");
+        let process = Group::spawn(
+            Command::new(moto_server())
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        )
+        .expect("moto_server starts");
         let started = Instant::now();
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -53,7 +56,7 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-        Moto { port, child }
+        Moto { port, process }
     }
 
     pub fn endpoint(&self) -> String {
@@ -72,9 +75,15 @@ impl Moto {
     }
 }
 
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+impl Moto {
+    /// Stops the server's processes (SIGSTOP): an outage in which
+    /// connections hang unanswered, and the queues and buckets survive.
+    pub fn suspend(&self) {
+        self.process.signal(libc::SIGSTOP);
+    }
+
+    /// Lets the server run again after [`Moto::suspend`].
+    pub fn resume(&self) {
+        self.process.signal(libc::SIGCONT);
     }
 }

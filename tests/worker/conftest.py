@@ -21,6 +21,8 @@ import uuid
 import boto3
 import pytest
 
+import procs
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "octokit-webhooks"
 SECRET = "worker-secret"
@@ -54,16 +56,17 @@ def wait_for(url, timeout=90, process=None):
 def moto():
     port = free_port()
     python_bin = pathlib.Path(os.environ.get("HOOKLAKE_PYTHON", "python3")).parent
-    proc = subprocess.Popen(
+    proc = procs.spawn(
         [str(python_bin / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
-    wait_for(url + "/moto-api/", process=proc)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    try:
+        wait_for(url + "/moto-api/", process=proc)
+        yield url
+    finally:
+        procs.stop(proc)
 
 
 def aws(service, endpoint):
@@ -165,18 +168,19 @@ def start_worker(settings, extra_args=()):
         args += ["--var", f"{key}:{value}"]
     env = dict(os.environ, HOOKLAKE_WORKER_PREBUILT="1", WRANGLER_SEND_METRICS="false", CI="true")
     log = open(ROOT / "target" / f"wrangler-{port}.log", "w")
-    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    proc = procs.spawn(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
-    wait_for(url, process=proc)
+    try:
+        wait_for(url, process=proc)
+    except BaseException:
+        procs.stop(proc)
+        raise
     return proc, url
 
 
 def stop_worker(proc):
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    """Stops wrangler and everything it started (node, workerd, esbuild)."""
+    procs.stop(proc, grace=15)
 
 
 def worker_settings(aws_resources, proxy, **overrides):
@@ -198,8 +202,10 @@ def worker_settings(aws_resources, proxy, **overrides):
 @pytest.fixture(scope="session")
 def worker(aws_resources, proxy):
     proc, url = start_worker(worker_settings(aws_resources, proxy))
-    yield url
-    stop_worker(proc)
+    try:
+        yield url
+    finally:
+        stop_worker(proc)
 
 
 @pytest.fixture(autouse=True)

@@ -14,6 +14,7 @@ import zlib
 import duckdb
 import pytest
 
+import procs
 from conftest import BUCKET, REGION, ROOT, aws, drain, merged_payload, post
 
 BIN_DIR = pathlib.Path(os.environ.get("HOOKLAKE_BIN", str(ROOT / "target" / "debug" / "hooklake"))).parent
@@ -28,13 +29,14 @@ def github():
 
     port = free_port()
     scenarios = {"octo/big": {"files": 250}}
-    proc = subprocess.Popen([str(BIN_DIR / "fake-github"), str(port), json.dumps(scenarios)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = procs.spawn([str(BIN_DIR / "fake-github"), str(port), json.dumps(scenarios)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
-    wait_for(url + "/_fake/requests", process=proc)
-    yield url
-    proc.terminate()
-    proc.wait(10)
+    try:
+        wait_for(url + "/_fake/requests", process=proc)
+        yield url
+    finally:
+        procs.stop(proc)
 
 
 def aws_env(moto, **extra):
@@ -43,7 +45,7 @@ def aws_env(moto, **extra):
 
 
 def hooklake(*args, env, timeout=120):
-    return subprocess.run([HOOKLAKE, *args], env=env, capture_output=True, text=True, timeout=timeout)
+    return procs.run([HOOKLAKE, *args], env=env, capture_output=True, text=True, timeout=timeout)
 
 
 def payload_for(repository, number, **kwargs):
@@ -147,14 +149,17 @@ def test_sigterm_finishes_the_batch_in_hand_and_loses_nothing(moto, github, tmp_
     for i, delivery in enumerate(sorted(sent)):
         sqs.send_message(QueueUrl=url, MessageBody=envelope(delivery, payload_for("octo/sig", i).decode()))
     prefix = "sigterm/"
-    proc = subprocess.Popen([HOOKLAKE, "ingest", "--queue-url", url, "--lake", f"s3://{BUCKET}/{prefix}",
-                             "--batch-size", "20", "--batch-window", "1s"],
-                            env=aws_env(moto, HOOKLAKE_GITHUB_TOKEN="t", HOOKLAKE_GITHUB_API_URL=github),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    time.sleep(1.5)
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
+    proc = procs.spawn([HOOKLAKE, "ingest", "--queue-url", url, "--lake", f"s3://{BUCKET}/{prefix}",
+                        "--batch-size", "20", "--batch-window", "1s"],
+                       env=aws_env(moto, HOOKLAKE_GITHUB_TOKEN="t", HOOKLAKE_GITHUB_API_URL=github),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+    finally:
+        procs.stop(proc)
 
     download_lake(s3, tmp_path, prefix)
     files = list(tmp_path.glob(f"{prefix}**/*.parquet"))
@@ -163,3 +168,69 @@ def test_sigterm_finishes_the_batch_in_hand_and_loses_nothing(moto, github, tmp_
     time.sleep(2.5)  # anything received but not finished becomes visible again
     left = {json.loads(m["Body"])["delivery_id"] for m in drain({"sqs": sqs, "queue_url": url})}
     assert in_lake | left == sent, "every message is in the lake or still queued"
+
+
+def test_poller_keeps_polling_through_an_aws_outage(github, tmp_path):
+    """moto stopped (SIGSTOP: connections hang unanswered) for 10 s, then
+    resumed: the poller logs, backs off and goes on; every message ends in
+    the lake or the queue."""
+    from conftest import free_port, wait_for
+
+    port = free_port()
+    python_bin = pathlib.Path(os.environ.get("HOOKLAKE_PYTHON", "python3")).parent
+    server = procs.spawn([str(python_bin / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    poller = None
+    try:
+        moto_url = f"http://127.0.0.1:{port}"
+        wait_for(moto_url + "/moto-api/", process=server)
+        sqs, s3 = aws("sqs", moto_url), aws("s3", moto_url)
+        s3.create_bucket(Bucket=BUCKET)
+        url = sqs.create_queue(QueueName="outage", Attributes={"VisibilityTimeout": "5"})["QueueUrl"]
+        sent = set()
+
+        def send(first, count):
+            for i in range(first, first + count):
+                sent.add(f"out-{i}")
+                sqs.send_message(QueueUrl=url, MessageBody=envelope(f"out-{i}", payload_for("octo/out", i).decode()))
+
+        def in_lake():
+            download_lake(s3, tmp_path, "outage/")
+            files = [str(f) for f in tmp_path.glob("outage/**/*.parquet")]
+            if not files:
+                return set()
+            return {r[0] for r in duckdb.sql(f"SELECT delivery_id FROM read_parquet({files})").fetchall()}
+
+        send(0, 20)
+        poller = procs.spawn(
+            [HOOKLAKE, "ingest", "--queue-url", url, "--lake", f"s3://{BUCKET}/outage/",
+             "--batch-size", "10", "--batch-window", "1s"],
+            env=aws_env(moto_url, HOOKLAKE_GITHUB_TOKEN="t", HOOKLAKE_GITHUB_API_URL=github,
+                        HOOKLAKE_AWS_ATTEMPT_TIMEOUT="2s", HOOKLAKE_AWS_OPERATION_TIMEOUT="5s"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 60
+        while len(in_lake()) < 20:
+            assert time.time() < deadline, "the first messages never reached the lake"
+            time.sleep(0.5)
+
+        os.killpg(server.pid, signal.SIGSTOP)
+        time.sleep(10)
+        os.killpg(server.pid, signal.SIGCONT)
+        assert poller.poll() is None, "the poller exited during the outage: " + poller.stderr.read()
+
+        send(20, 20)
+        deadline = time.time() + 90
+        while in_lake() != sent:
+            assert poller.poll() is None, "the poller exited: " + poller.stderr.read()
+            assert time.time() < deadline, f"missing after the outage: {sorted(sent - in_lake())}"
+            time.sleep(1)
+
+        poller.send_signal(signal.SIGTERM)
+        _, err = poller.communicate(timeout=60)
+        assert poller.returncode == 0, err
+        assert "cannot receive; retrying" in err, err
+        assert drain({"sqs": sqs, "queue_url": url}) == []
+    finally:
+        if poller is not None:
+            procs.stop(poller)
+        procs.stop(server)

@@ -6,6 +6,7 @@ import subprocess
 
 import pytest
 
+import procs
 from conftest import (
     BUCKET,
     FakeMeta,
@@ -126,7 +127,7 @@ def test_hooklake_send_works_against_the_worker(worker, aws_resources, tmp_path)
     payload = tmp_path / "merged.json"
     payload.write_bytes(merged_payload())
     binary = os.environ.get("HOOKLAKE_BIN", str(ROOT / "target" / "debug" / "hooklake"))
-    out = subprocess.run(
+    out = procs.run(
         [binary, "send", "--url", worker, str(payload)],
         env=dict(os.environ, HOOKLAKE_WEBHOOK_SECRET="worker-secret"),
         capture_output=True,
@@ -200,7 +201,7 @@ def test_ip_allowlist_refreshed_by_cron_never_blocks_a_signed_delivery(aws_resou
 
 def test_deploy_dry_run_produces_the_upload_bundle(tmp_path):
     env = dict(os.environ, HOOKLAKE_WORKER_PREBUILT="1", WRANGLER_SEND_METRICS="false", CI="true")
-    out = subprocess.run(
+    out = procs.run(
         ["npx", "wrangler", "deploy", "--dry-run", "--outdir", str(tmp_path / "dist")],
         cwd=ROOT, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=300,
     )

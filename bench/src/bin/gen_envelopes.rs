@@ -1,5 +1,6 @@
 //! Writes N queue envelopes (one per line) of merged pull request deliveries,
-//! for `hooklake import` benchmarks. Usage: gen_envelopes N FILE
+//! for `hooklake import` benchmarks, merged over DAYS days (default 30).
+//! Usage: gen_envelopes N FILE [DAYS]
 
 use std::io::{BufWriter, Write};
 
@@ -9,14 +10,16 @@ fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().unwrap_or_else(|| "100000".into()).parse()?;
     let path = args.next().unwrap_or_else(|| "envelopes.jsonl".into());
+    let days: i64 = args.next().unwrap_or_else(|| "30".into()).parse()?;
     let base: serde_json::Value =
         serde_json::from_str(&hooklake_tests::fixtures::merged_delivery_28k())?;
     let mut out = BufWriter::new(std::fs::File::create(&path)?);
     let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")?.to_utc();
     for i in 0..n {
-        // Vary what varies in reality: number, title, merge time (30 days of partitions).
+        // Vary what varies in reality: number, title, merge time (DAYS partitions).
         let mut v = base.clone();
-        let merged_at = start + chrono::Duration::minutes((i as i64 * 37) % (30 * 24 * 60));
+        let merged_at =
+            start + chrono::Duration::minutes((i as i64 * 37) % (days.max(1) * 24 * 60));
         v["number"] = (i as u64).into();
         v["pull_request"]["number"] = (i as u64).into();
         v["pull_request"]["id"] = (1_000_000 + i as u64).into();

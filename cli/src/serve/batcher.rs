@@ -1,12 +1,13 @@
-//! Drains the durable queue into the lake, batch by batch.
+//! Drains the durable queue into the lake, batch by batch, through the one
+//! ingest pipeline (`hooklake_ingest::pipeline`).
 
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-use hooklake_github::{enrich_rows, GitHubClient, DEFAULT_CONCURRENCY};
+use hooklake_github::Enricher;
 use hooklake_ingest::local::LocalLake;
-use hooklake_ingest::plan::plan_files;
+use hooklake_ingest::pipeline::{FailureKind, Message, NoPayloadStore, Pipeline};
 use hooklake_ingest::policy::FlushPolicy;
-use hooklake_ingest::rows::row_from_line;
 use tokio::sync::watch;
 
 use super::queue::{Batch, DurableQueue, QueueError};
@@ -24,19 +25,31 @@ pub struct Flushed {
     pub dead_letters: usize,
 }
 
-/// Where batches go: the lake, and GitHub for the changed files (without
-/// credentials rows say `no_credentials`).
+/// Where batches go: the lake, and GitHub for the changed files.
 #[derive(Debug, Clone)]
 pub struct Sink {
     pub lake: LocalLake,
-    pub github: Option<std::sync::Arc<GitHubClient>>,
+    pub enricher: Arc<Enricher>,
+    /// Time a batch may spend on enrichment before it is written anyway.
+    pub enrich_budget: Duration,
+    /// The last attempt to write the lake, for `/healthz`.
+    pub health: Arc<Mutex<WriteHealth>>,
+}
+
+/// Whether the batcher can write the lake.
+#[derive(Debug, Default, Clone)]
+pub struct WriteHealth {
+    /// Why the last flush could not write the lake; `None` once one could.
+    pub last_error: Option<String>,
 }
 
 /// Writes one claimed batch to the lake, then removes it from the queue.
-/// Envelopes that cannot become rows are kept as dead letters; they never
-/// block the rest of the batch. If GitHub cannot be asked now (rate limit,
-/// outage), the whole batch stays claimed and is retried: never written
-/// half-enriched, never dropped.
+///
+/// GitHub never holds a batch back: enrichment stops at the budget and
+/// its faults become row statuses. Envelopes that cannot become rows are
+/// kept as dead letters; they never block the rest of the batch. Only a
+/// failed write keeps the batch claimed, to be retried (the same
+/// deliveries give the same files, so nothing is duplicated).
 pub async fn flush_batch(
     queue: &DurableQueue,
     sink: &Sink,
@@ -44,47 +57,63 @@ pub async fn flush_batch(
 ) -> anyhow::Result<Flushed> {
     let reader = queue.clone();
     let claimed = batch.clone();
-    let (mut rows, dead) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let envelopes = reader.load(&claimed)?;
-        let mut rows = Vec::with_capacity(envelopes.len());
-        let mut dead = Vec::new();
-        for line in envelopes {
-            match row_from_line(&line) {
-                Ok(row) => rows.push(row),
-                Err(err) => {
-                    tracing::warn!(batch = %claimed.id, error = %err, "envelope cannot be ingested; kept as a dead letter");
-                    dead.push((line, err.to_string()));
-                }
-            }
-        }
-        Ok((rows, dead))
-    })
-    .await??;
-    let enriched = enrich_rows(sink.github.as_deref(), &mut rows, DEFAULT_CONCURRENCY).await;
-    if let Some(error) = enriched.into_iter().find_map(Result::err) {
-        if let Some(wait) = error.retry_after() {
-            tokio::time::sleep(wait.min(Duration::from_secs(60))).await;
-        }
-        anyhow::bail!("cannot list changed files: {error}");
+    let lines = tokio::task::spawn_blocking(move || reader.load(&claimed)).await??;
+    let messages: Vec<Message> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(index, body)| Message {
+            id: index.to_string(),
+            body,
+        })
+        .collect();
+    let enrich_until = Instant::now() + sink.enrich_budget;
+    let report = Pipeline::new(&sink.lake, &NoPayloadStore, &sink.enricher)
+        .run(messages, enrich_until)
+        .await;
+
+    let write_failure = report.failed.iter().find(|f| f.kind == FailureKind::Write);
+    if let Some(failure) = write_failure {
+        let error = format!("cannot write the lake: {}", failure.reason);
+        sink.health.lock().expect("health lock").last_error = Some(error.clone());
+        anyhow::bail!(error);
     }
-    let lake = sink.lake.clone();
-    let claimed = batch.clone();
-    let (files, rows) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
-        let count = rows.len();
-        let files = plan_files(&claimed.id, rows)?;
-        for file in &files {
-            lake.put(&file.key, &file.bytes)?;
-        }
-        Ok((files.len(), count))
-    })
-    .await??;
+    sink.health.lock().expect("health lock").last_error = None;
+
+    // Everything else that failed can never become a row here: keep it.
+    let dead = if report.failed.is_empty() {
+        Vec::new()
+    } else {
+        let reader = queue.clone();
+        let claimed = batch.clone();
+        let lines = tokio::task::spawn_blocking(move || reader.load(&claimed)).await??;
+        report
+            .failed
+            .iter()
+            .filter_map(|f| {
+                let line = lines.get(f.message_id.parse::<usize>().ok()?)?;
+                tracing::warn!(batch = %batch.id, error = %f.reason, "envelope cannot be ingested; kept as a dead letter");
+                Some((line.clone(), f.reason.clone()))
+            })
+            .collect()
+    };
     let flushed = Flushed {
-        rows,
-        files,
+        rows: report.rows,
+        files: report.files.len(),
         dead_letters: dead.len(),
     };
     queue.complete(&batch, dead).await?;
-    tracing::info!(batch = %batch.id, rows, files, dead_letters = flushed.dead_letters, "flushed batch to the lake");
+    for file in &report.files {
+        tracing::debug!(batch = %batch.id, file = %file.location, deliveries = ?file.deliveries, "file written");
+    }
+    tracing::info!(
+        batch = %batch.id,
+        rows = flushed.rows,
+        files = flushed.files,
+        dead_letters = flushed.dead_letters,
+        lookups = report.enrichment.lookups,
+        enrichment = ?report.enrichment.statuses,
+        "flushed batch to the lake"
+    );
     Ok(flushed)
 }
 

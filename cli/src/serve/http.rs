@@ -10,13 +10,17 @@ use axum::routing::get;
 use axum::Router;
 use hooklake_edge::{decide, Decision, HeaderLookup, Request, WebhookSecrets, MAX_BODY_BYTES};
 
+use super::batcher::WriteHealth;
 use super::queue::DurableQueue;
 
 /// What every request handler shares.
 pub struct AppState {
     pub secrets: WebhookSecrets,
     pub queue: DurableQueue,
-    pub lake: std::path::PathBuf,
+    /// Whether the batcher's last flush could write the lake.
+    pub write_health: Arc<std::sync::Mutex<WriteHealth>>,
+    /// Lag (age of the oldest delivery not yet in the lake) that is unhealthy.
+    pub lag_alarm: std::time::Duration,
 }
 
 /// `http::HeaderMap` seen through the edge core's header interface.
@@ -84,20 +88,52 @@ async fn webhook(
     json_response(decision.status(), decision.response_body())
 }
 
+/// 200 while deliveries reach the lake; 503 with a reason when the lake
+/// cannot be written or the oldest delivery not yet in it is too old. Says
+/// nothing about where the lake is (the endpoint is unauthenticated).
 async fn health(State(app): State<Arc<AppState>>) -> Response {
-    match app.queue.stats().await {
-        Ok(stats) => json_response(
+    let stats = match app.queue.stats().await {
+        Ok(stats) => stats,
+        Err(err) => {
+            return json_response(
+                503,
+                serde_json::json!({"status": "unhealthy", "reason": "queue_unavailable", "message": err.to_string()}).to_string(),
+            )
+        }
+    };
+    let write_error = app
+        .write_health
+        .lock()
+        .map(|h| h.last_error.clone())
+        .unwrap_or_else(|_| Some("the batcher stopped".into()));
+    let lag = std::time::Duration::from_millis(stats.oldest_queued_age_ms);
+    let problem = if write_error.is_some() {
+        // The error names paths: those stay in serve's log.
+        Some((
+            "lake_unwritable",
+            "the last flush could not write the lake; serve's log says why".to_owned(),
+        ))
+    } else if lag > app.lag_alarm {
+        Some((
+            "lagging",
+            format!(
+                "the oldest delivery not yet in the lake has waited {} s (alarm at {} s)",
+                lag.as_secs(),
+                app.lag_alarm.as_secs()
+            ),
+        ))
+    } else {
+        None
+    };
+    match problem {
+        None => json_response(
             200,
-            serde_json::json!({
-                "status": "ok",
-                "queue": stats,
-                "lake": app.lake.display().to_string(),
-            })
-            .to_string(),
+            serde_json::json!({"status": "ok", "queue": stats}).to_string(),
         ),
-        Err(err) => json_response(
+        Some((reason, message)) => json_response(
             503,
-            serde_json::json!({"status": "unhealthy", "reason": err.to_string()}).to_string(),
+            serde_json::json!({"status": "unhealthy", "reason": reason, "message": message, "queue": stats})
+                .to_string(),
         ),
     }
 }

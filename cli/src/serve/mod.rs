@@ -35,9 +35,24 @@ pub struct ServeConfig {
     pub queue: Option<PathBuf>,
     pub secrets: WebhookSecrets,
     pub policy: FlushPolicy,
-    /// GitHub, for each merged PR's changed files; `None`: rows say `no_credentials`.
-    pub github: Option<Arc<hooklake_github::GitHubClient>>,
+    /// Time a batch may spend on enrichment ([`default_enrich_budget`]).
+    pub enrich_budget: std::time::Duration,
+    /// GitHub, for each merged PR's changed files (without credentials rows
+    /// say `no_credentials`).
+    pub enricher: Arc<hooklake_github::Enricher>,
 }
+
+/// Half the flush interval, at least a second: a delivery reaches the lake
+/// within about 1.5 × `--max-age` whatever GitHub does.
+pub fn default_enrich_budget(max_age: std::time::Duration) -> std::time::Duration {
+    (max_age / 2).max(std::time::Duration::from_secs(1))
+}
+
+/// `/healthz` turns 503 when the oldest delivery not yet in the lake has
+/// waited this many flush intervals (and at least [`MIN_LAG_ALARM`]).
+pub const LAG_ALARM_INTERVALS: u32 = 3;
+/// The least lag that turns `/healthz` 503.
+pub const MIN_LAG_ALARM: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A running server.
 pub struct Server {
@@ -84,10 +99,13 @@ impl Server {
         let addr = listener.local_addr()?;
 
         let (stop, stopped) = watch::channel(false);
+        let health = Arc::new(std::sync::Mutex::new(batcher::WriteHealth::default()));
         let state = Arc::new(http::AppState {
             secrets: config.secrets.clone(),
             queue: queue.clone(),
-            lake: config.lake.clone(),
+            write_health: health.clone(),
+            lag_alarm: ((config.policy.max_age + config.enrich_budget) * LAG_ALARM_INTERVALS)
+                .max(MIN_LAG_ALARM),
         });
         let mut http_stop = stopped.clone();
         let http = tokio::spawn(async move {
@@ -99,7 +117,9 @@ impl Server {
         });
         let sink = batcher::Sink {
             lake: lake.clone(),
-            github: config.github.clone(),
+            enricher: config.enricher.clone(),
+            enrich_budget: config.enrich_budget,
+            health,
         };
         let batcher = tokio::spawn(batcher::run(
             queue.clone(),

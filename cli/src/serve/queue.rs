@@ -22,7 +22,6 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
-use hooklake_ingest::plan::batch_id;
 use hooklake_ingest::policy::FlushPolicy;
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
@@ -60,6 +59,9 @@ pub struct QueueStats {
     pub pending_bytes: u64,
     /// Age of the oldest one, in milliseconds.
     pub oldest_age_ms: u64,
+    /// Age of the oldest delivery not yet in the lake (pending or in a
+    /// batch being written), in milliseconds: how far the lake lags.
+    pub oldest_queued_age_ms: u64,
     /// Deliveries claimed by a batch that is being written.
     pub in_flight: u64,
     /// Envelopes that could not be ingested, kept for inspection.
@@ -383,11 +385,7 @@ fn claim(
         return Ok(None);
     };
     let batch = Batch {
-        id: batch_id(
-            members
-                .iter()
-                .map(|(seq, delivery)| format!("{seq}:{delivery}")),
-        ),
+        id: format!("{}-{}", first.0, last.0),
         first_seq: first.0,
         last_seq: last.0,
     };
@@ -448,17 +446,21 @@ fn pending(conn: &Connection, watermark: i64) -> Result<Pending, QueueError> {
 fn stats(conn: &Connection) -> Result<QueueStats, QueueError> {
     let watermark = claimed_watermark(conn)?;
     let pending = pending(conn, watermark)?;
-    let in_flight: i64 = conn.query_row(
-        "SELECT COUNT(*) FROM queue WHERE seq <= ?1",
+    let (in_flight, oldest_in_flight): (i64, Option<i64>) = conn.query_row(
+        "SELECT COUNT(*), MIN(enqueued_at_ms) FROM queue WHERE seq <= ?1",
         [watermark],
-        |r| r.get(0),
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    let in_flight_age_ms = oldest_in_flight
+        .map(|t| (now_ms() - t).max(0) as u64)
+        .unwrap_or(0);
     let dead_letters: i64 =
         conn.query_row("SELECT COUNT(*) FROM dead_letters", [], |r| r.get(0))?;
     Ok(QueueStats {
         pending: pending.count,
         pending_bytes: pending.bytes,
         oldest_age_ms: pending.oldest_age_ms,
+        oldest_queued_age_ms: pending.oldest_age_ms.max(in_flight_age_ms),
         in_flight: in_flight as u64,
         dead_letters: dead_letters as u64,
     })

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub const SECRET: &str = "e2e-secret";
@@ -14,6 +14,7 @@ pub fn bin() -> &'static str {
 
 #[allow(unused_imports)]
 pub use hooklake_tests::moto::free_port;
+pub use hooklake_tests::process::Group;
 
 pub fn hooklake() -> Command {
     let mut cmd = Command::new(bin());
@@ -24,27 +25,28 @@ pub fn hooklake() -> Command {
 }
 
 /// `hooklake serve` on `port` with a short flush age; waits until healthy.
-pub fn serve(lake: &Path, port: u16) -> Child {
+pub fn serve(lake: &Path, port: u16) -> Group {
     serve_with(lake, port, &[])
 }
 
 /// [`serve`], with extra environment variables.
-pub fn serve_with(lake: &Path, port: u16, env: &[(&str, &str)]) -> Child {
-    let mut child = hooklake()
-        .envs(env.iter().copied())
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--max-age",
-            "100ms",
-            "--lake",
-        ])
-        .arg(lake)
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("hooklake starts");
+pub fn serve_with(lake: &Path, port: u16, env: &[(&str, &str)]) -> Group {
+    serve_args(lake, port, &["--max-age", "100ms"], env)
+}
+
+/// `hooklake serve` on `port` with extra arguments and environment; waits until it listens.
+pub fn serve_args(lake: &Path, port: u16, args: &[&str], env: &[(&str, &str)]) -> Group {
+    let mut child = Group::spawn(
+        hooklake()
+            .envs(env.iter().copied())
+            .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+            .args(args)
+            .arg("--lake")
+            .arg(lake)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit()),
+    )
+    .expect("hooklake starts");
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         if let Ok(Some(status)) = child.try_wait() {
@@ -61,7 +63,7 @@ pub fn serve_with(lake: &Path, port: u16, env: &[(&str, &str)]) -> Child {
     }
 }
 
-pub fn signal(child: &Child, signal: &str) {
+pub fn signal(child: &Group, signal: &str) {
     let ok = Command::new("kill")
         .args([signal, &child.id().to_string()])
         .status()
@@ -71,7 +73,7 @@ pub fn signal(child: &Child, signal: &str) {
 }
 
 /// SIGTERM, then the exit status must be 0 (it flushes first).
-pub fn stop(mut child: Child) {
+pub fn stop(mut child: Group) {
     signal(&child, "-TERM");
     let status = child.wait().unwrap();
     assert!(status.success(), "serve exited with {status} after SIGTERM");

@@ -80,6 +80,15 @@ impl S3Lake {
     }
 }
 
+impl hooklake_ingest::pipeline::Sink for S3Lake {
+    async fn put(&self, key: String, bytes: Vec<u8>) -> Result<String, String> {
+        S3Lake::put(self, &key, bytes)
+            .await
+            .map(|()| self.object_key(&key))
+            .map_err(|e| e.to_string())
+    }
+}
+
 /// Reads a claim-checked payload (the Worker stores oversize deliveries).
 pub async fn get_text(
     client: &aws_sdk_s3::Client,

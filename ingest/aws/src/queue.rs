@@ -2,18 +2,12 @@
 
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{
-    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry,
-    SendMessageBatchRequestEntry,
-};
+use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
 
 use crate::{describe, AwsError};
 
 /// SQS's most messages per receive or batch call.
 pub const MAX_BATCH: usize = 10;
-
-/// SQS's longest visibility timeout (12 hours).
-const MAX_VISIBILITY: Duration = Duration::from_secs(12 * 60 * 60);
 
 /// A received message.
 #[derive(Debug, Clone)]
@@ -132,33 +126,6 @@ impl Queue {
                     ),
                 ));
             }
-        }
-        Ok(())
-    }
-
-    /// Keeps messages (by receipt handle) invisible for a while (a rate
-    /// limit's wait) before they are received again.
-    pub async fn delay(&self, receipts: &[(&str, Duration)]) -> Result<(), AwsError> {
-        for chunk in receipts.chunks(MAX_BATCH) {
-            let entries = chunk
-                .iter()
-                .enumerate()
-                .map(|(i, (receipt, wait))| {
-                    ChangeMessageVisibilityBatchRequestEntry::builder()
-                        .id(i.to_string())
-                        .receipt_handle(*receipt)
-                        .visibility_timeout(wait.min(&MAX_VISIBILITY).as_secs() as i32)
-                        .build()
-                        .expect("id and receipt are set")
-                })
-                .collect();
-            self.client
-                .change_message_visibility_batch()
-                .queue_url(&self.url)
-                .set_entries(Some(entries))
-                .send()
-                .await
-                .map_err(|e| self.error("ChangeMessageVisibilityBatch", describe(&e)))?;
         }
         Ok(())
     }

@@ -7,8 +7,11 @@
 //!   tokens (cached until shortly before they expire).
 //! - [`client`]: `GET /repos/{owner}/{repo}/pulls/{number}/files`, every page.
 //!
-//! Errors are typed so that callers can act: a rate limit fails the message
-//! back to its queue until [`GitHubError::retry_after`], never drops it.
+//! - [`enrich`]: rows in bulk, one lookup per pull request, until a
+//!   deadline, behind a breaker; GitHub's faults become row statuses.
+//!
+//! Errors are typed so that [`enrich`] can tell refused credentials from
+//! an outage from a rate limit.
 //!
 //! [`ChangedFiles`]: hooklake_schema::row::ChangedFiles
 
@@ -53,19 +56,5 @@ pub enum GitHubError {
     },
 }
 
-impl GitHubError {
-    /// How long to wait before trying again; `None` for errors that waiting
-    /// alone does not fix (they still retry through the queue).
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            GitHubError::RateLimited { retry_after } => Some(*retry_after),
-            GitHubError::Server { .. } | GitHubError::Transport { .. } => {
-                Some(Duration::from_secs(30))
-            }
-            _ => None,
-        }
-    }
-}
-
 pub mod enrich;
-pub use enrich::{enrich_rows, DEFAULT_CONCURRENCY};
+pub use enrich::{EnrichReport, Enricher, DEFAULT_CONCURRENCY};

@@ -90,8 +90,8 @@ async fn rate_limits_say_when_to_retry() {
         other => panic!("{other:?}"),
     }
     match client.changed_files("o/secondary", 1, None).await {
-        Err(e @ GitHubError::RateLimited { .. }) => {
-            assert_eq!(e.retry_after(), Some(Duration::from_secs(1)))
+        Err(GitHubError::RateLimited { retry_after }) => {
+            assert_eq!(retry_after, Duration::from_secs(1))
         }
         other => panic!("{other:?}"),
     }
@@ -106,7 +106,6 @@ async fn server_errors_are_transient() {
         matches!(err, GitHubError::Server { status: 502, .. }),
         "{err}"
     );
-    assert!(err.retry_after().is_some());
     // Fails once, then answers.
     assert!(client.changed_files("o/flaky", 1, None).await.is_err());
     assert!(matches!(

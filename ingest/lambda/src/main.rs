@@ -10,12 +10,21 @@
 //!   so cold starts stay short. Without it rows are written with
 //!   `changed_files_status = no_credentials`.
 //! - `HOOKLAKE_GITHUB_API_URL` (optional): GitHub Enterprise Server's API.
+//! - `HOOKLAKE_ENRICH_MARGIN` (optional, default 5s): time kept back from
+//!   the invocation's deadline for encoding and putting; enrichment stops
+//!   there, and rows it did not reach are written `pending`.
+//! - `HOOKLAKE_AWS_OPERATION_TIMEOUT`, `HOOKLAKE_AWS_ATTEMPT_TIMEOUT`,
+//!   `HOOKLAKE_AWS_CONNECT_TIMEOUT` (optional): AWS SDK timeouts.
+//!
+//! The function never waits on GitHub past its own deadline: it reads the
+//! deadline from the invocation and no message fails for GitHub's sake.
 
 use anyhow::Context;
 use aws_lambda_events::event::sqs::SqsBatchResponse;
-use hooklake_aws::queue::Queue;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
 use hooklake_aws::{Ingestor, Message, S3Lake};
-use hooklake_github::{GitHubClient, DEFAULT_API_URL};
+use hooklake_github::{Enricher, GitHubClient, DEFAULT_API_URL};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde::Deserialize;
 use tokio::sync::OnceCell;
@@ -33,10 +42,7 @@ struct SqsBatch {
 #[serde(default, rename_all = "camelCase")]
 struct SqsRecord {
     message_id: String,
-    receipt_handle: String,
     body: String,
-    #[serde(rename = "eventSourceARN")]
-    event_source_arn: String,
 }
 
 struct State {
@@ -44,9 +50,9 @@ struct State {
     lake_url: String,
     secret_arn: Option<String>,
     api_url: String,
+    /// Kept back from the deadline for encoding and putting.
+    enrich_margin: Duration,
     ingestor: OnceCell<Ingestor>,
-    /// The event source's queue, looked up once (GetQueueUrl).
-    queue: OnceCell<Queue>,
 }
 
 impl State {
@@ -64,17 +70,26 @@ impl State {
                     }
                     None => None,
                 };
-                anyhow::Ok(Ingestor::new(lake, s3, github))
+                anyhow::Ok(Ingestor::new(lake, s3, Enricher::new(github)))
             })
             .await
     }
-
-    async fn queue(&self, arn: &str) -> Result<&Queue, hooklake_aws::AwsError> {
-        self.queue
-            .get_or_try_init(|| Queue::from_arn(hooklake_aws::sqs_client(&self.config), arn))
-            .await
-    }
 }
+
+/// When enrichment must stop: `margin` before the invocation's deadline
+/// (milliseconds since the epoch, from the Runtime API), or at once if that
+/// has passed.
+fn enrich_until(deadline_ms: u64, margin: Duration) -> Instant {
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
+    Instant::now() + left.saturating_sub(margin)
+}
+
+/// Kept back from the invocation's deadline to encode and put the batch.
+const DEFAULT_ENRICH_MARGIN: Duration = Duration::from_secs(5);
 
 /// Buffers at least this big are mapped on their own (glibc's maximum):
 /// a whole event (Lambda allows 6 MB) stays below it.
@@ -108,53 +123,37 @@ fn tune_malloc() {
 }
 
 async fn handle(state: &State, event: LambdaEvent<SqsBatch>) -> Result<SqsBatchResponse, Error> {
+    let enrich_until = enrich_until(event.context.deadline, state.enrich_margin);
     let ingestor = state.ingestor().await?;
-    let mut records = event.payload.records;
-    // The bodies move into the batch; the records keep what visibility
-    // changes need (receipt handles, the queue's ARN).
-    let messages: Vec<Message> = records
-        .iter_mut()
+    let messages: Vec<Message> = event
+        .payload
+        .records
+        .into_iter()
         .map(|r| Message {
-            id: r.message_id.clone(),
-            body: std::mem::take(&mut r.body),
+            id: r.message_id,
+            body: r.body,
         })
         .collect();
+    let count = messages.len();
     let started = std::time::Instant::now();
-    let report = ingestor.process(messages).await;
+    let report = ingestor.process(messages, enrich_until).await;
     let process_ms = started.elapsed().as_millis() as u64;
-
-    // Rate-limited messages: keep them hidden until GitHub's wait is over,
-    // instead of the queue's visibility timeout.
-    let delayed = report.delayed_receipts(
-        records
-            .iter()
-            .map(|r| (r.message_id.as_str(), r.receipt_handle.as_str())),
-    );
-    if !delayed.is_empty() {
-        let arn = records
-            .first()
-            .map(|r| r.event_source_arn.as_str())
-            .unwrap_or_default();
-        let result = match state.queue(arn).await {
-            Ok(queue) => queue.delay(&delayed).await,
-            Err(e) => Err(e),
-        };
-        if let Err(error) = result {
-            tracing::warn!(%error, "cannot extend visibility; the messages retry after the queue's timeout");
-        }
+    for failure in &report.failed {
+        tracing::warn!(message_id = %failure.message_id, kind = ?failure.kind, reason = %failure.reason, "message not written; SQS retries it");
     }
-
     tracing::info!(
-        messages = records.len(),
+        messages = count,
         rows = report.rows,
         failed = report.failed.len(),
-        objects = report.objects.len(),
+        files = report.files.len(),
+        lookups = report.enrichment.lookups,
+        enrichment = ?report.enrichment.statuses,
         process_ms,
         "batch done"
     );
     let mut response = SqsBatchResponse::default();
     for failure in report.failed {
-        response.add_failure(failure.id);
+        response.add_failure(failure.message_id);
     }
     Ok(response)
 }
@@ -187,16 +186,22 @@ async fn run() -> Result<(), Error> {
         .init();
     let lake_url = std::env::var("HOOKLAKE_LAKE")
         .context("HOOKLAKE_LAKE is not set; set it to the table location, s3://BUCKET/PREFIX")?;
+    let enrich_margin = match std::env::var("HOOKLAKE_ENRICH_MARGIN") {
+        Ok(value) => humantime::parse_duration(value.trim()).with_context(|| {
+            format!("HOOKLAKE_ENRICH_MARGIN={value:?} is not a duration; write it like 5s")
+        })?,
+        Err(_) => DEFAULT_ENRICH_MARGIN,
+    };
     let state = State {
-        config: hooklake_aws::load_config().await,
+        config: hooklake_aws::load_config().await?,
         lake_url,
         secret_arn: std::env::var("HOOKLAKE_GITHUB_SECRET_ARN")
             .ok()
             .filter(|s| !s.is_empty()),
         api_url: std::env::var("HOOKLAKE_GITHUB_API_URL")
             .unwrap_or_else(|_| DEFAULT_API_URL.to_owned()),
+        enrich_margin,
         ingestor: OnceCell::new(),
-        queue: OnceCell::new(),
     };
     let state = &state;
     lambda_runtime::run(service_fn(move |event| handle(state, event))).await

@@ -4,7 +4,7 @@
 //! from moto (real message ids and receipt handles).
 
 use std::collections::{BTreeMap, HashMap};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use arrow_array::{Array, ListArray, RecordBatch, StringArray, StructArray};
@@ -14,6 +14,7 @@ use hooklake_tests::fake_github::{FakeGitHub, Scenario};
 use hooklake_tests::fixtures::merged_payload_for;
 use hooklake_tests::lambda_api::{LambdaApi, Outcome};
 use hooklake_tests::moto::{Moto, ACCESS_KEY, REGION, SECRET_KEY};
+use hooklake_tests::process::Group;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Value};
 
@@ -40,23 +41,19 @@ struct Aws {
     queue_arn: String,
 }
 
-async fn aws() -> Aws {
-    let moto = Moto::start();
-    let config = sdk_config(&moto.endpoint()).await;
-    let s3 = hooklake_aws::s3_client(&config);
-    s3.create_bucket().bucket(BUCKET).send().await.unwrap();
-    let sqs = aws_sdk_sqs::Client::new(&config);
-    let queue_url = sqs
+/// Creates a queue; returns its URL and ARN.
+async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String) {
+    let url = sqs
         .create_queue()
-        .queue_name("deliveries")
+        .queue_name(name)
         .send()
         .await
         .unwrap()
         .queue_url
         .unwrap();
-    let queue_arn = sqs
+    let arn = sqs
         .get_queue_attributes()
-        .queue_url(&queue_url)
+        .queue_url(&url)
         .attribute_names(QueueAttributeName::QueueArn)
         .send()
         .await
@@ -64,6 +61,16 @@ async fn aws() -> Aws {
         .attributes
         .unwrap()[&QueueAttributeName::QueueArn]
         .clone();
+    (url, arn)
+}
+
+async fn aws() -> Aws {
+    let moto = Moto::start();
+    let config = sdk_config(&moto.endpoint()).await;
+    let s3 = hooklake_aws::s3_client(&config);
+    s3.create_bucket().bucket(BUCKET).send().await.unwrap();
+    let sqs = aws_sdk_sqs::Client::new(&config);
+    let (queue_url, queue_arn) = create_queue(&sqs, "deliveries").await;
     aws_sdk_secretsmanager::Client::new(&config)
         .create_secret()
         .name("hooklake/github")
@@ -94,7 +101,7 @@ async fn aws() -> Aws {
 }
 
 /// Starts the function binary against the Runtime API, moto and GitHub.
-fn function(aws: &Aws, api: &LambdaApi, github: &FakeGitHub, s3_endpoint: Option<&str>) -> Child {
+fn function(aws: &Aws, api: &LambdaApi, github: &FakeGitHub, s3_endpoint: Option<&str>) -> Group {
     function_with(aws, api, github, s3_endpoint, "hooklake/github")
 }
 
@@ -104,7 +111,7 @@ fn function_with(
     github: &FakeGitHub,
     s3_endpoint: Option<&str>,
     credentials: &str,
-) -> Child {
+) -> Group {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hooklake-lambda"));
     cmd.envs(aws.moto.env())
         .env("AWS_LAMBDA_RUNTIME_API", api.runtime_api())
@@ -122,15 +129,7 @@ fn function_with(
     if let Some(endpoint) = s3_endpoint {
         cmd.env("AWS_ENDPOINT_URL_S3", endpoint);
     }
-    cmd.spawn().expect("the function binary starts")
-}
-
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    Group::spawn(&mut cmd).expect("the function binary starts")
 }
 
 fn envelope(delivery_id: &str, payload: String) -> String {
@@ -319,7 +318,7 @@ async fn one_poison_message_in_a_hundred() {
     ]))
     .await;
     let api = LambdaApi::start().await;
-    let _function = Killed(function(&aws, &api, &github, None));
+    let _function = function(&aws, &api, &github, None);
 
     let mut bodies: Vec<String> = (0..97)
         .map(|i| {
@@ -364,7 +363,7 @@ async fn one_poison_message_in_a_hundred() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rate_limited_messages_are_retried_and_enriched_later() {
+async fn rate_limits_that_reset_within_the_invocation_are_waited_out() {
     let aws = aws().await;
     let github = FakeGitHub::start(HashMap::from([
         (
@@ -378,36 +377,15 @@ async fn rate_limited_messages_are_retried_and_enriched_later() {
     ]))
     .await;
     let api = LambdaApi::start().await;
-    let _function = Killed(function(&aws, &api, &github, None));
+    let _function = function(&aws, &api, &github, None);
 
     let bodies = vec![
         envelope("d-ok", merged_payload_for("o/fine", 1)),
         envelope("d-primary", merged_payload_for("o/primary", 2)),
         envelope("d-secondary", merged_payload_for("o/secondary", 3)),
     ];
-    let (event, ids) = event_of(&aws, &bodies).await;
-    let mut failed = failures(api.invoke(event, TIMEOUT).await);
-    failed.sort();
-    let mut expected = vec![ids[1].clone(), ids[2].clone()];
-    expected.sort();
-    assert_eq!(failed, expected, "only the rate-limited messages fail");
-    let (_, rows) = lake_rows(&aws).await;
-    assert_eq!(
-        rows.len(),
-        1,
-        "the rate-limited rows are not written un-enriched"
-    );
-
-    // Their visibility was cut to GitHub's wait (1-2 s, not the 120 s they
-    // were received with): they come back, are retried, and are enriched.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let records = receive_records(&aws, 2).await;
-    let retried: Vec<&str> = records
-        .iter()
-        .map(|r| r["messageId"].as_str().unwrap())
-        .collect();
-    assert!(retried.contains(&ids[1].as_str()) && retried.contains(&ids[2].as_str()));
-    let failed = failures(api.invoke(json!({ "Records": records }), TIMEOUT).await);
+    let (event, _) = event_of(&aws, &bodies).await;
+    let failed = failures(api.invoke(event, TIMEOUT).await);
     assert!(failed.is_empty(), "{failed:?}");
     let (_, rows) = lake_rows(&aws).await;
     assert_eq!(rows.len(), 3);
@@ -415,6 +393,171 @@ async fn rate_limited_messages_are_retried_and_enriched_later() {
         rows.iter().all(|r| r.2 == "complete" && r.3 == Some(3)),
         "{rows:?}"
     );
+}
+
+/// An SQS event of `bodies` as Lambda delivers it (ids made up: the
+/// function reads only ids and bodies).
+fn event_of_bodies(aws: &Aws, bodies: &[String]) -> Value {
+    let records: Vec<Value> = bodies
+        .iter()
+        .enumerate()
+        .map(|(i, body)| {
+            json!({
+                "messageId": format!("m-{i}"),
+                "receiptHandle": format!("r-{i}"),
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": aws.queue_arn,
+                "awsRegion": REGION
+            })
+        })
+        .collect();
+    json!({ "Records": records })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_github_never_makes_the_function_miss_its_deadline() {
+    let aws = aws().await;
+    let github = FakeGitHub::start(HashMap::from([(
+        "*".to_string(),
+        Scenario::slow(Duration::from_secs(2)),
+    )]))
+    .await;
+    let api = LambdaApi::start().await;
+    let function_timeout = Duration::from_secs(30);
+    api.set_function_timeout(function_timeout);
+    let _function = function(&aws, &api, &github, None);
+
+    let bodies: Vec<String> = (0..1000)
+        .map(|i| {
+            envelope(
+                &format!("slow-{i}"),
+                merged_payload_for(&format!("o/slow{}", i % 50), i),
+            )
+        })
+        .collect();
+    let event = event_of_bodies(&aws, &bodies);
+    let invoked = std::time::Instant::now();
+    let failed = failures(api.invoke(event, function_timeout * 2).await);
+    let took = invoked.elapsed();
+    // The deadline is the behaviour under test, not a performance figure.
+    assert!(
+        took < function_timeout,
+        "answered after {took:?}, past its {function_timeout:?} deadline"
+    );
+    assert!(
+        failed.is_empty(),
+        "no message fails for GitHub's sake: {failed:?}"
+    );
+    let (_, rows) = lake_rows(&aws).await;
+    assert_eq!(rows.len(), 1000);
+    let complete = rows.iter().filter(|r| r.2 == "complete").count();
+    let pending = rows.iter().filter(|r| r.2 == "pending").count();
+    assert_eq!(complete + pending, 1000, "every row enriched or pending");
+    assert!(
+        complete > 0 && pending > 0,
+        "{complete} complete, {pending} pending"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn github_failing_longer_than_max_receive_count_sends_nothing_to_the_dlq() {
+    let aws = aws().await;
+    let github = FakeGitHub::start(HashMap::from([(
+        "*".to_string(),
+        Scenario::failing("server_error", 0),
+    )]))
+    .await;
+    let api = LambdaApi::start().await;
+    let _function = function(&aws, &api, &github, None);
+
+    // A queue whose messages go to a DLQ after two receives, as infra/ sets it up.
+    let (dlq_url, dlq_arn) = create_queue(&aws.sqs, "deliveries-dlq").await;
+    let max_receive_count = 2;
+    aws.sqs
+        .set_queue_attributes()
+        .queue_url(&aws.queue_url)
+        .attributes(
+            QueueAttributeName::RedrivePolicy,
+            json!({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": max_receive_count})
+                .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let bodies: Vec<String> = (0..20)
+        .map(|i| envelope(&format!("e-{i}"), merged_payload_for("o/down", i)))
+        .collect();
+    for body in &bodies {
+        aws.sqs
+            .send_message()
+            .queue_url(&aws.queue_url)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    // As Lambda's event source mapping does: receive, invoke, delete what
+    // did not fail; batches of 7, so GitHub fails through more invocations
+    // than the max receive count.
+    let mut invocations = 0;
+    let mut empty_receives = 0;
+    while empty_receives < 2 {
+        let out = aws
+            .sqs
+            .receive_message()
+            .queue_url(&aws.queue_url)
+            .max_number_of_messages(7)
+            .visibility_timeout(1)
+            .send()
+            .await
+            .unwrap();
+        let messages = out.messages.unwrap_or_default();
+        if messages.is_empty() {
+            // Anything failed would be visible again after 1 s.
+            empty_receives += 1;
+            tokio::time::sleep(Duration::from_millis(1100)).await;
+            continue;
+        }
+        invocations += 1;
+        let records: Vec<Value> = messages
+            .iter()
+            .map(|m| {
+                json!({"messageId": m.message_id, "receiptHandle": m.receipt_handle,
+                            "body": m.body, "eventSourceARN": aws.queue_arn})
+            })
+            .collect();
+        let failed = failures(api.invoke(json!({ "Records": records }), TIMEOUT).await);
+        assert!(failed.is_empty(), "{failed:?}");
+        for m in &messages {
+            aws.sqs
+                .delete_message()
+                .queue_url(&aws.queue_url)
+                .receipt_handle(m.receipt_handle.clone().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    assert!(invocations > max_receive_count, "{invocations} invocations");
+    let (_, rows) = lake_rows(&aws).await;
+    assert_eq!(rows.len(), 20, "every row landed");
+    assert!(rows.iter().all(|r| r.2 == "unavailable"), "{rows:?}");
+    let in_dlq = aws
+        .sqs
+        .receive_message()
+        .queue_url(&dlq_url)
+        .max_number_of_messages(10)
+        .wait_time_seconds(1)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert!(in_dlq.is_empty(), "{} messages in the DLQ", in_dlq.len());
 }
 
 /// An S3 endpoint that refuses every request as S3 does when overloaded.
@@ -445,7 +588,7 @@ async fn failed_put_retries_the_batch_and_leaves_nothing_partial() {
     {
         let api = LambdaApi::start().await;
         let s3 = failing_s3().await;
-        let _function = Killed(function(&aws, &api, &github, Some(&s3)));
+        let _function = function(&aws, &api, &github, Some(&s3));
         let mut failed = failures(api.invoke(event.clone(), TIMEOUT).await);
         failed.sort();
         let mut all = ids.clone();
@@ -460,7 +603,7 @@ async fn failed_put_retries_the_batch_and_leaves_nothing_partial() {
 
     // The retry, with S3 back.
     let api = LambdaApi::start().await;
-    let _function = Killed(function(&aws, &api, &github, None));
+    let _function = function(&aws, &api, &github, None);
     assert!(failures(api.invoke(event, TIMEOUT).await).is_empty());
     let (_, rows) = lake_rows(&aws).await;
     assert_eq!(rows.len(), 20);
@@ -471,13 +614,7 @@ async fn github_app_credentials_from_an_ssm_securestring() {
     let aws = aws().await;
     let github = FakeGitHub::start(HashMap::new()).await;
     let api = LambdaApi::start().await;
-    let _function = Killed(function_with(
-        &aws,
-        &api,
-        &github,
-        None,
-        "ssm:/hooklake/github-app",
-    ));
+    let _function = function_with(&aws, &api, &github, None, "ssm:/hooklake/github-app");
     let bodies: Vec<String> = (0..3)
         .map(|i| envelope(&format!("d-{i}"), merged_payload_for("o/app", i)))
         .collect();
