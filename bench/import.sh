@@ -14,6 +14,8 @@ N="${1:-100000}"
 DAYS="${2:-30}"
 MEMORY_LIMIT="${3:-256MiB}"
 cargo build --release --locked -q -p hooklake -p hooklake-bench
+# HOOKLAKE_BIN: another hooklake binary to measure (a baseline build, say).
+export HOOKLAKE_BIN="${HOOKLAKE_BIN:-target/release/hooklake}"
 PYTHON="$(bash scripts/setup-python.sh)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
@@ -40,7 +42,7 @@ def lake_bytes(lake):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(lake) for f in fs if f.endswith(".parquet"))
 
 print(f"input: {n} envelopes, {size / 1e9:.2f} GB, memory limit {memory_limit}")
-rust_s, rust_mb = run("hooklake import", ["target/release/hooklake", "import", "--memory-limit", memory_limit,
+rust_s, rust_mb = run("hooklake import", [os.environ["HOOKLAKE_BIN"], "import", *([] if os.environ.get("HOOKLAKE_BENCH_NO_MEMORY_FLAG") else ["--memory-limit", memory_limit]),
                                           "--lake", f"{work}/lake", f"{work}/envelopes.jsonl"])
 files = sum(1 for d, _, fs in os.walk(f"{work}/lake") for f in fs if f.endswith(".parquet"))
 print(f"hooklake import: {n / rust_s:.0f} deliveries/s on one core ({rust_s:.2f} s); peak RSS {rust_mb:.0f} MB; "

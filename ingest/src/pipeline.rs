@@ -147,6 +147,21 @@ pub struct Pipeline<'a, S, P> {
     pub max_rows_per_file: usize,
     /// Files put at once.
     pub parallel_puts: usize,
+    /// Decode and encode on all cores (rayon), or on one thread (serve,
+    /// where the other cores answer webhooks: measured, rayon's idle workers
+    /// cost it deliveries per second).
+    pub parallel: bool,
+}
+
+/// Runs CPU-bound work without stalling the async runtime: on a
+/// multi-threaded runtime its other tasks move to another worker meanwhile
+/// (`block_in_place`); on a current-thread runtime (the Lambda, whose only
+/// task this is) it simply runs.
+fn cpu_bound<R>(work: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
+        _ => work(),
+    }
 }
 
 /// Files put at once by default: S3 latency, not the number of
@@ -162,6 +177,7 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
             enricher,
             max_rows_per_file: crate::policy::FlushPolicy::default().max_rows,
             parallel_puts: DEFAULT_PARALLEL_PUTS,
+            parallel: true,
         }
     }
 
@@ -172,14 +188,18 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
     pub async fn run(&self, messages: Vec<Message>, enrich_until: Instant) -> Report {
         let mut report = Report::default();
 
-        // decode, on all cores
-        let decoded: Vec<(String, Result<Decoded, IngestError>)> = messages
-            .into_par_iter()
-            .map(|message| {
-                let decoded = decode(&message.body);
-                (message.id, decoded)
-            })
-            .collect();
+        // decode
+        let decode_one = |message: Message| {
+            let decoded = decode(&message.body);
+            (message.id, decoded)
+        };
+        let decoded: Vec<(String, Result<Decoded, IngestError>)> = cpu_bound(|| {
+            if self.parallel {
+                messages.into_par_iter().map(decode_one).collect()
+            } else {
+                messages.into_iter().map(decode_one).collect()
+            }
+        });
         let mut rows = Vec::with_capacity(decoded.len());
         let mut messages_of: HashMap<String, Vec<String>> = HashMap::new();
         for (message_id, decoded) in decoded {
@@ -212,8 +232,9 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
         // enrich: best effort, until the deadline
         report.enrichment = self.enricher.enrich(&mut rows, enrich_until).await;
 
-        // partition and encode (one row per delivery), in parallel
-        let mut writer = PartitionedWriter::for_batch(self.max_rows_per_file);
+        // partition and encode (one row per delivery)
+        let mut writer =
+            PartitionedWriter::for_batch(self.max_rows_per_file).with_parallel(self.parallel);
         let mut planned = Vec::new();
         let mut unwritten: Vec<(Vec<String>, String)> = Vec::new();
         for row in rows {
@@ -223,7 +244,7 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
                 Err(error) => unwritten.push((vec![delivery_id], error.to_string())),
             }
         }
-        for (partition, file) in writer.finish() {
+        for (partition, file) in cpu_bound(|| writer.finish()) {
             match file {
                 Ok(file) => planned.push(file),
                 Err(error) => {

@@ -26,6 +26,9 @@ use crate::IngestError;
 /// Bytes of rows buffered before encoding, across partitions, at most.
 const BUFFER_BUDGET_BYTES: usize = 32 * 1024 * 1024;
 
+/// Rows per row group, at least (the last one of a file may have fewer).
+const ROW_GROUP_ROWS: usize = 1_000;
+
 /// What a row is assumed to take besides its payload, before encoding.
 const ROW_OVERHEAD_BYTES: usize = 512;
 
@@ -53,6 +56,9 @@ struct OpenFile {
     writer: ArrowWriter<Vec<u8>>,
     buffered: Vec<PullRequestRow>,
     buffered_bytes: usize,
+    /// The writer's bytes (written and in progress), as of the last encode:
+    /// asking the writer on every row would cost more than the row.
+    encoded_bytes: usize,
     rows: usize,
     deliveries: HashSet<String>,
 }
@@ -64,6 +70,7 @@ impl OpenFile {
                 .map_err(encode_err)?,
             buffered: Vec::new(),
             buffered_bytes: 0,
+            encoded_bytes: 0,
             rows: 0,
             deliveries: HashSet::new(),
         })
@@ -71,18 +78,25 @@ impl OpenFile {
 
     /// Bytes this file holds in memory.
     fn held_bytes(&self) -> usize {
-        self.buffered_bytes + self.writer.bytes_written() + self.writer.memory_size()
+        self.buffered_bytes + self.encoded_bytes
     }
 
-    /// Encodes the buffered rows as one row group.
+    /// Encodes the buffered rows into the file's open row group, and closes
+    /// the row group once it has [`ROW_GROUP_ROWS`]: a closed row group's
+    /// pages are compact in the file's buffer (measured: less memory, and
+    /// faster, than one row group per file), while smaller row groups would
+    /// cost bytes per row in their statistics.
     fn encode_buffered(&mut self) -> Result<(), IngestError> {
         if self.buffered.is_empty() {
             return Ok(());
         }
         let batch = rows_into_batch(std::mem::take(&mut self.buffered)).map_err(encode_err)?;
         self.writer.write(&batch).map_err(encode_err)?;
-        self.writer.flush().map_err(encode_err)?;
+        if self.writer.in_progress_rows() >= ROW_GROUP_ROWS {
+            self.writer.flush().map_err(encode_err)?;
+        }
         self.buffered_bytes = 0;
+        self.encoded_bytes = self.writer.bytes_written() + self.writer.memory_size();
         Ok(())
     }
 
@@ -104,6 +118,7 @@ impl OpenFile {
 pub struct PartitionedWriter {
     open: BTreeMap<String, OpenFile>,
     limits: WriterLimits,
+    parallel: bool,
     buffer_budget: usize,
     buffered_bytes: usize,
 }
@@ -117,6 +132,7 @@ impl PartitionedWriter {
         };
         PartitionedWriter {
             open: BTreeMap::new(),
+            parallel: true,
             buffer_budget: BUFFER_BUDGET_BYTES.min(limits.memory_limit / 4).max(1),
             limits,
             buffered_bytes: 0,
@@ -133,6 +149,13 @@ impl PartitionedWriter {
         });
         writer.buffer_budget = usize::MAX;
         writer
+    }
+
+    /// Whether [`PartitionedWriter::finish`] encodes partitions on all cores
+    /// (rayon; the default) or one after another on the calling thread.
+    pub fn with_parallel(mut self, parallel: bool) -> Self {
+        self.parallel = parallel;
+        self
     }
 
     /// Adds a row (unless its delivery is already in its partition's open
@@ -193,17 +216,20 @@ impl PartitionedWriter {
         file.close(partition)
     }
 
-    /// Closes every open file, encoding them in parallel (rayon). Each
-    /// partition's outcome is its own: one that cannot be encoded does not
-    /// keep the others from the lake.
+    /// Closes every open file, encoding them in parallel (rayon) unless
+    /// [`PartitionedWriter::with_parallel`] said otherwise. Each partition's
+    /// outcome is its own: one that cannot be encoded does not keep the
+    /// others from the lake.
     pub fn finish(self) -> Vec<(String, Result<PlannedFile, IngestError>)> {
-        self.open
-            .into_par_iter()
-            .map(|(partition, file)| {
-                let planned = file.close(&partition);
-                (partition, planned)
-            })
-            .collect()
+        let close = |(partition, file): (String, OpenFile)| {
+            let planned = file.close(&partition);
+            (partition, planned)
+        };
+        if self.parallel {
+            self.open.into_par_iter().map(close).collect()
+        } else {
+            self.open.into_iter().map(close).collect()
+        }
     }
 
     /// [`PartitionedWriter::finish`], failing on the first error.

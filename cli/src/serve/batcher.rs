@@ -67,9 +67,11 @@ pub async fn flush_batch(
         })
         .collect();
     let enrich_until = Instant::now() + sink.enrich_budget;
-    let report = Pipeline::new(&sink.lake, &NoPayloadStore, &sink.enricher)
-        .run(messages, enrich_until)
-        .await;
+    let pipeline = Pipeline {
+        parallel: false,
+        ..Pipeline::new(&sink.lake, &NoPayloadStore, &sink.enricher)
+    };
+    let report = pipeline.run(messages, enrich_until).await;
 
     let write_failure = report.failed.iter().find(|f| f.kind == FailureKind::Write);
     if let Some(failure) = write_failure {
