@@ -95,10 +95,12 @@ async fn health(State(app): State<Arc<AppState>>) -> Response {
     let stats = match app.queue.stats().await {
         Ok(stats) => stats,
         Err(err) => {
+            // The error names the queue file: it stays in serve's log.
+            tracing::error!(error = %err, "health check cannot read the queue");
             return json_response(
                 503,
-                serde_json::json!({"status": "unhealthy", "reason": "queue_unavailable", "message": err.to_string()}).to_string(),
-            )
+                serde_json::json!({"status": "unhealthy", "reason": "queue_unavailable", "message": "the queue cannot be read; serve's log says why"}).to_string(),
+            );
         }
     };
     let write_error = app
