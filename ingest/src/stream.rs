@@ -4,11 +4,12 @@
 //!
 //! Rows wait in small per-partition buffers; when the buffers together pass
 //! a byte budget, the largest is encoded into its partition's open file
-//! (which then holds only compressed pages). A file closes at
+//! (encoded pages are held until the file closes). A file closes at
 //! `max_rows_per_file`, when the bytes held by all open files pass
 //! `memory_limit` (the largest closes), or at
-//! [`PartitionedWriter::finish`], which encodes the remaining partitions in
-//! parallel. A delivery id already in an open file is not added twice.
+//! [`PartitionedWriter::finish`], which encodes the remaining partitions (in
+//! parallel unless told otherwise). A delivery id already in an open file is
+//! not added twice.
 //! File keys derive from the delivery ids in the file ([`crate::plan`]).
 
 use std::collections::{BTreeMap, HashSet};

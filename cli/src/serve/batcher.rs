@@ -36,11 +36,11 @@ pub struct Sink {
     pub health: Arc<Mutex<WriteHealth>>,
 }
 
-/// Whether the batcher can write the lake.
+/// Whether the batcher can write the lake (why not is in the log).
 #[derive(Debug, Default, Clone)]
 pub struct WriteHealth {
-    /// Why the last flush could not write the lake; `None` once one could.
-    pub last_error: Option<String>,
+    /// The last flush could not write the lake; false once one could.
+    pub lake_unwritable: bool,
 }
 
 /// Writes one claimed batch to the lake, then removes it from the queue.
@@ -76,10 +76,10 @@ pub async fn flush_batch(
     let write_failure = report.failed.iter().find(|f| f.kind == FailureKind::Write);
     if let Some(failure) = write_failure {
         let error = format!("cannot write the lake: {}", failure.reason);
-        sink.health.lock().expect("health lock").last_error = Some(error.clone());
+        sink.health.lock().expect("health lock").lake_unwritable = true;
         anyhow::bail!(error);
     }
-    sink.health.lock().expect("health lock").last_error = None;
+    sink.health.lock().expect("health lock").lake_unwritable = false;
 
     // Everything else that failed can never become a row here: keep it.
     let dead = if report.failed.is_empty() {

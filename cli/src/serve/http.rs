@@ -103,13 +103,10 @@ async fn health(State(app): State<Arc<AppState>>) -> Response {
             );
         }
     };
-    let write_error = app
-        .write_health
-        .lock()
-        .map(|h| h.last_error.clone())
-        .unwrap_or_else(|_| Some("the batcher stopped".into()));
+    // A poisoned lock means the batcher panicked: it writes nothing.
+    let lake_unwritable = app.write_health.lock().map_or(true, |h| h.lake_unwritable);
     let lag = std::time::Duration::from_millis(stats.oldest_queued_age_ms);
-    let problem = if write_error.is_some() {
+    let problem = if lake_unwritable {
         // The error names paths: those stay in serve's log.
         Some((
             "lake_unwritable",
