@@ -3,7 +3,10 @@
 # (bench/import_py.py) on the same N envelopes of 28 KB merged deliveries
 # spread over DAYS days, one after the other, each pinned to one core:
 # deliveries per second, peak RSS, the ratios, and lake bytes per delivery.
-# Usage: bench/import.sh [N] [DAYS] [MEMORY_LIMIT]
+# Usage: bench/import.sh [N] [DAYS] [MEMORY_LIMIT] [compact|pretty]
+#   FORM compact (default): payloads as GitHub sends them, embedded as JSON
+#   in the envelope; pretty: pretty-printed payloads, carried as escaped
+#   strings (the slowest form to read).
 #   bench/import.sh 100000            the throughput benchmark (docs/benchmarks.md)
 #   bench/import.sh 60000 60 256MiB   over 2 GB of envelopes over 60 days, memory flag 256 MiB
 # Set HOOKLAKE_BENCH_SKIP_PYTHON=1 to run hooklake alone.
@@ -13,14 +16,15 @@ cd "$ROOT"
 N="${1:-100000}"
 DAYS="${2:-30}"
 MEMORY_LIMIT="${3:-256MiB}"
+FORM="${4:-compact}"
 cargo build --release --locked -q -p hooklake -p hooklake-bench
 # HOOKLAKE_BIN: another hooklake binary to measure (a baseline build, say).
 export HOOKLAKE_BIN="${HOOKLAKE_BIN:-target/release/hooklake}"
 PYTHON="$(bash scripts/setup-python.sh)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
-target/release/gen_envelopes "$N" "$WORK/envelopes.jsonl" "$DAYS"
-"$PYTHON" - "$WORK" "$N" "$MEMORY_LIMIT" "$PYTHON" <<'PY'
+target/release/gen_envelopes "$N" "$WORK/envelopes.jsonl" "$DAYS" "$FORM"
+FORM="$FORM" "$PYTHON" - "$WORK" "$N" "$MEMORY_LIMIT" "$PYTHON" <<'PY'
 import json, os, subprocess, sys, time
 work, n, memory_limit, python = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 size = os.path.getsize(f"{work}/envelopes.jsonl")
@@ -41,7 +45,7 @@ def run(name, command):
 def lake_bytes(lake):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(lake) for f in fs if f.endswith(".parquet"))
 
-print(f"input: {n} envelopes, {size / 1e9:.2f} GB, memory limit {memory_limit}")
+print(f"input: {n} envelopes ({os.environ.get('FORM', 'compact')} payloads), {size / 1e9:.2f} GB, memory limit {memory_limit}")
 rust_s, rust_mb = run("hooklake import", [os.environ["HOOKLAKE_BIN"], "import", *([] if os.environ.get("HOOKLAKE_BENCH_NO_MEMORY_FLAG") else ["--memory-limit", memory_limit]),
                                           "--lake", f"{work}/lake", f"{work}/envelopes.jsonl"])
 files = sum(1 for d, _, fs in os.walk(f"{work}/lake") for f in fs if f.endswith(".parquet"))

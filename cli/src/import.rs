@@ -78,9 +78,17 @@ pub fn import(
         } else {
             Box::new(File::open(path).with_context(|| format!("cannot open {}", path.display()))?)
         };
-        let reader = BufReader::with_capacity(1 << 20, progress.wrap_read(reader));
-        for (index, line) in reader.lines().enumerate() {
-            let line = line.with_context(|| format!("cannot read {}", display(path)))?;
+        let mut reader = BufReader::with_capacity(1 << 20, progress.wrap_read(reader));
+        // One line buffer for the whole file: lines are payload-sized.
+        let mut line = String::new();
+        for index in 0.. {
+            line.clear();
+            let read = reader
+                .read_line(&mut line)
+                .with_context(|| format!("cannot read {}", display(path)))?;
+            if read == 0 {
+                break;
+            }
             if line.trim().is_empty() {
                 continue;
             }

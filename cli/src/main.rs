@@ -356,9 +356,24 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Import(_)) {
+        // Before the runtime starts its threads (one import thread: the
+        // arena setting is the Lambda's concern).
+        hooklake_ingest::alloc::tune_malloc_for_batches(false);
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(main_async(cli))
+}
+
+async fn main_async(cli: Cli) -> ExitCode {
     // The demo prints its own story; its logs would only interleave with it.
     let default_level = if matches!(cli.command, Command::Demo) {
         "warn"

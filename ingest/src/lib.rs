@@ -32,6 +32,7 @@
 //! assert_eq!(files[0].deliveries, ["d-1"]);
 //! ```
 
+pub mod alloc;
 pub mod encode;
 pub mod local;
 pub mod pipeline;

@@ -91,37 +91,6 @@ fn enrich_until(deadline_ms: u64, margin: Duration) -> Instant {
 /// Kept back from the invocation's deadline to encode and put the batch.
 const DEFAULT_ENRICH_MARGIN: Duration = Duration::from_secs(5);
 
-/// Buffers at least this big are mapped on their own (glibc's maximum):
-/// a whole event (Lambda allows 6 MB) stays below it.
-const MMAP_THRESHOLD_BYTES: i32 = 32 * 1024 * 1024;
-
-/// Free memory at the top of the heap beyond this goes back to the kernel.
-const TRIM_THRESHOLD_BYTES: i32 = 128 * 1024 * 1024;
-
-/// Tunes glibc's malloc for a warm function that handles one batch after
-/// another: the memory one batch frees serves the next.
-///
-/// - Event-sized buffers come from the heap, not from mappings of their own
-///   (fixed mmap threshold, high trim threshold). A fresh mapping costs a
-///   page fault per 4 KB page touched; before this, faults were a third of
-///   a batch's time.
-/// - One arena for all threads: freed memory is reusable by every thread, so
-///   the heap grows to what the largest batch needs, not that once per
-///   thread. (Measured: resident memory levels off after a few batches.)
-///
-/// Allocator settings have no maintained crate; these are documented
-/// `mallopt` calls.
-fn tune_malloc() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes malloc's parameters; it is called once,
-    // before any other thread exists.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 1);
-        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES);
-        libc::mallopt(libc::M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES);
-    }
-}
-
 async fn handle(state: &State, event: LambdaEvent<SqsBatch>) -> Result<SqsBatchResponse, Error> {
     let enrich_until = enrich_until(event.context.deadline, state.enrich_margin);
     let ingestor = state.ingestor().await?;
@@ -159,7 +128,8 @@ async fn handle(state: &State, event: LambdaEvent<SqsBatch>) -> Result<SqsBatchR
 }
 
 fn main() -> Result<(), Error> {
-    tune_malloc();
+    // One arena: the batch's threads share what the previous batch freed.
+    hooklake_ingest::alloc::tune_malloc_for_batches(true);
     // The batch's CPU work (decoding, encoding) runs on rayon's pool, which
     // includes this thread: on N cores, N threads, not N + 1.
     rayon::ThreadPoolBuilder::new()
