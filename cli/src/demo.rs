@@ -34,6 +34,7 @@ pub async fn run() -> anyhow::Result<()> {
         },
         enrich_budget: Duration::from_secs(5),
         enricher: std::sync::Arc::new(hooklake_github::Enricher::new(None)),
+        compact_every: None,
     })
     .await?;
     let url = format!("http://{}/", server.addr);

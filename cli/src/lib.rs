@@ -1,5 +1,5 @@
 //! hooklake on one machine: `serve` (webhook endpoint → durable queue →
-//! Parquet lake), `query` (SQL over the lake), `import`, `send`, `ddl`, `demo`; and against AWS: `ingest` (the SQS
+//! Parquet lake), `query` (SQL over the lake), `import`, `send`, `ddl`, `demo`; lake maintenance (`compact`, `status`) on disk or S3; and against AWS: `ingest` (the SQS
 //! poller) and `dlq`.
 //!
 //! The binary (`src/main.rs`) is a thin clap layer over these modules.
@@ -10,6 +10,7 @@ pub mod dlq;
 pub mod github;
 pub mod import;
 pub mod ingest;
+pub mod maintain;
 pub mod query;
 pub mod send;
 pub mod serve;

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use hooklake::github::GitHubArgs;
 use hooklake::query::OutputFormat;
 use hooklake::serve::{ServeConfig, Server};
-use hooklake::{config, demo, dlq, import, ingest, query, send};
+use hooklake::{config, demo, dlq, import, ingest, maintain, query, send};
 use hooklake_aws::poller::PollerOptions;
 use hooklake_ingest::local::LocalLake;
 use hooklake_ingest::policy::FlushPolicy;
@@ -72,6 +72,97 @@ enum Command {
     /// Work with the dead-letter queue.
     #[command(subcommand)]
     Dlq(DlqCommand),
+    /// Rewrite the lake's partitions as few large files, one row per delivery, with
+    /// changed files looked up again where ingest could not get them.
+    ///
+    /// Per partition: reads every file, keeps one row per delivery id (the best-enriched
+    /// copy), repairs rows whose changed_files_status is repairable (with GitHub
+    /// credentials), writes the partition as few files as --target-size allows, then
+    /// deletes the files it read. Safe to kill at any moment and to run beside serve,
+    /// the Lambda or another compaction: new files are written before old ones are
+    /// deleted, and only files it read are deleted. A file it cannot read is kept, its
+    /// partition left as it is, and the exit status is 1. By default it takes every
+    /// partition with more than one file, a duplicate delivery, or (with credentials) a
+    /// row to repair.
+    Compact(CompactArgs),
+    /// Show what the lake holds: partitions, files, small files, rows by
+    /// changed_files_status, duplicate deliveries and freshness.
+    Status(StatusArgs),
+}
+
+#[derive(Args)]
+struct MaintainLakeArg {
+    /// The lake: a directory, or s3://BUCKET/PREFIX (AWS configuration as for `ingest`).
+    #[arg(long, env = "HOOKLAKE_LAKE", default_value = "lake")]
+    lake: String,
+}
+
+#[derive(Args)]
+struct SelectionArgs {
+    /// Only partitions merged on or after this date (YYYY-MM-DD).
+    #[arg(long)]
+    since: Option<chrono::NaiveDate>,
+    /// Only partitions merged on or before this date (YYYY-MM-DD).
+    #[arg(long)]
+    until: Option<chrono::NaiveDate>,
+    /// Only this partition (a date, or merged_date=DATE); repeatable. Named partitions
+    /// are rewritten even when nothing else would make them (e.g. to bring older files
+    /// to the current schema).
+    #[arg(long = "partition")]
+    partitions: Vec<String>,
+}
+
+impl SelectionArgs {
+    fn selection(&self) -> anyhow::Result<hooklake_maintain::select::Selection> {
+        let mut selection = hooklake_maintain::select::Selection {
+            since: self.since,
+            until: self.until,
+            partitions: Vec::new(),
+        };
+        for partition in &self.partitions {
+            selection = selection
+                .with_partition(partition)
+                .map_err(anyhow::Error::msg)?;
+        }
+        Ok(selection)
+    }
+}
+
+#[derive(Args)]
+struct CompactArgs {
+    #[command(flatten)]
+    lake: MaintainLakeArg,
+    #[command(flatten)]
+    select: SelectionArgs,
+    /// Size of the files written, about (Athena reads files of 128 MB or more best).
+    #[arg(long, default_value = "128MiB")]
+    target_size: bytesize::ByteSize,
+    /// Bytes of rows and encoded pages held at once (files close early past it).
+    #[arg(long, default_value = "256MiB")]
+    memory_limit: bytesize::ByteSize,
+    /// Time the whole run may spend looking up changed files; rows not reached keep
+    /// their status for the next run.
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    enrich_budget: Duration,
+    /// Print the plan (files in and out, bytes, duplicates, rows to repair); change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    #[command(flatten)]
+    github: GitHubArgs,
+}
+
+#[derive(Args)]
+struct StatusArgs {
+    #[command(flatten)]
+    lake: MaintainLakeArg,
+    #[command(flatten)]
+    select: SelectionArgs,
+    /// Files below this size, in partitions of several files, count as small.
+    #[arg(long, default_value = "128MiB")]
+    small_below: bytesize::ByteSize,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: hooklake::maintain::StatusFormat,
 }
 
 #[derive(Args)]
@@ -164,6 +255,13 @@ struct ServeArgs {
     /// [default: half of --max-age, at least 1s].
     #[arg(long, value_parser = humantime::parse_duration)]
     enrich_budget: Option<Duration>,
+    /// Compact the lake this often (one partition at a time, between batches; see
+    /// `hooklake compact --help`), e.g. 1h, 1d.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    compact_every: Duration,
+    /// Never compact the lake from serve (run `hooklake compact` yourself).
+    #[arg(long)]
+    no_compact: bool,
     #[command(flatten)]
     github: GitHubArgs,
 }
@@ -262,6 +360,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .enrich_budget
                     .unwrap_or_else(|| hooklake::serve::default_enrich_budget(args.max_age)),
                 enricher: std::sync::Arc::new(args.github.enricher().await?),
+                compact_every: (!args.no_compact).then_some(args.compact_every),
             })
             .await?;
             hooklake::serve::shutdown_signal().await;
@@ -272,6 +371,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let ctx = query::lake_session(&args.lake.lake).await?;
             let batches = query::run(&ctx, &args.sql).await?;
             print!("{}", query::render(&batches, args.format)?);
+        }
+        Command::Compact(args) => {
+            let lake = maintain::Lake::open(&args.lake.lake).await?;
+            let request = maintain::CompactRequest {
+                selection: args.select.selection()?,
+                options: hooklake_maintain::compact::CompactOptions {
+                    target_file_bytes: args.target_size.as_u64().max(1),
+                    memory_limit: args.memory_limit.as_u64().max(1),
+                    enrich_until: std::time::Instant::now() + args.enrich_budget,
+                },
+                dry_run: args.dry_run,
+            };
+            let enricher = args.github.enricher().await?;
+            if !maintain::compact(&lake, request, &enricher).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Status(args) => {
+            let lake = maintain::Lake::open(&args.lake.lake).await?;
+            let clean = maintain::status(
+                &lake,
+                &args.select.selection()?,
+                args.small_below.as_u64(),
+                args.format,
+            )
+            .await?;
+            if !clean {
+                return Ok(ExitCode::FAILURE);
+            }
         }
         Command::Ddl(args) => print!("{}", hooklake_schema::catalog::athena_ddl(&args.location)),
         Command::Import(args) => {
@@ -284,6 +412,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let limits = hooklake_ingest::stream::WriterLimits {
                 max_rows_per_file: args.max_rows_per_file.max(1),
                 memory_limit: args.memory_limit.as_u64().try_into().unwrap_or(usize::MAX),
+                ..Default::default()
             };
             let files = args.files.clone();
             let report = tokio::task::spawn_blocking(move || import::import(&lake, &files, limits))
@@ -358,7 +487,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Import(_)) {
+    if matches!(cli.command, Command::Import(_) | Command::Compact(_)) {
         // Before the runtime starts its threads (one import thread: the
         // arena setting is the Lambda's concern).
         hooklake_ingest::alloc::tune_malloc_for_batches(false);

@@ -34,6 +34,7 @@
 
 pub mod alloc;
 pub mod encode;
+pub mod lake;
 pub mod local;
 pub mod pipeline;
 pub mod plan;

@@ -3,7 +3,9 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use crate::lake::{is_lake_file, is_partition, Fetched, LakeError, LakeFile, LakeStore};
 use crate::IngestError;
 
 /// In-progress files are named `.tmp-<name>.partial`: Hive readers (Athena,
@@ -54,7 +56,15 @@ impl LocalLake {
         let dir = path.parent().unwrap_or(&self.root);
         fs::create_dir_all(dir).map_err(io)?;
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-        let temp = dir.join(format!("{TEMP_PREFIX}{name}{TEMP_SUFFIX}"));
+        // Unique per process and call: two writers of one key (a compaction
+        // and a flush, two compactions) never write into each other's file.
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let unique = format!(
+            "{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let temp = dir.join(format!("{TEMP_PREFIX}{name}.{unique}{TEMP_SUFFIX}"));
         let mut file = File::create(&temp).map_err(io)?;
         file.write_all(bytes).map_err(io)?;
         file.sync_all().map_err(io)?;
@@ -98,6 +108,89 @@ impl crate::pipeline::Sink for LocalLake {
         })
         .await
         .map_err(|e| format!("the write was cancelled: {e}"))?
+    }
+}
+
+fn io_error(what: impl std::fmt::Display, err: std::io::Error) -> LakeError {
+    LakeError::Io {
+        what: what.to_string(),
+        reason: err.to_string(),
+    }
+}
+
+impl LakeStore for LocalLake {
+    fn location(&self) -> String {
+        self.root.display().to_string()
+    }
+
+    async fn partitions(&self) -> Result<Vec<String>, LakeError> {
+        let what = || format!("cannot list {}", self.root.display());
+        let mut partitions = Vec::new();
+        for entry in fs::read_dir(&self.root).map_err(|e| io_error(what(), e))? {
+            let entry = entry.map_err(|e| io_error(what(), e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if is_partition(&name) && entry.file_type().is_ok_and(|t| t.is_dir()) {
+                partitions.push(name);
+            }
+        }
+        partitions.sort();
+        Ok(partitions)
+    }
+
+    async fn files(&self, partition: &str) -> Result<Vec<LakeFile>, LakeError> {
+        let dir = self.root.join(partition);
+        let what = || format!("cannot list {}", dir.display());
+        let entries = match fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error(what(), e)),
+        };
+        let mut files = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error(what(), e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !is_lake_file(&name) {
+                continue;
+            }
+            match entry.metadata() {
+                Ok(meta) if meta.is_file() => files.push(LakeFile {
+                    key: format!("{partition}/{name}"),
+                    size: meta.len(),
+                }),
+                Ok(_) => {}
+                // Deleted between the listing and now.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io_error(what(), e)),
+            }
+        }
+        files.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(files)
+    }
+
+    async fn fetch(&self, key: &str) -> Result<Fetched, LakeError> {
+        let path = self.root.join(key);
+        match File::open(&path) {
+            Ok(file) => Ok(Fetched::local(file)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(LakeError::NotFound {
+                key: key.to_owned(),
+            }),
+            Err(e) => Err(io_error(format!("cannot read {}", path.display()), e)),
+        }
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), LakeError> {
+        let path = self.root.join(key);
+        match fs::remove_file(&path) {
+            Ok(()) => {
+                // Durable like a put: the directory entry is gone after a crash too.
+                let dir = path.parent().unwrap_or(&self.root);
+                File::open(dir)
+                    .and_then(|d| d.sync_all())
+                    .map_err(|e| io_error(format!("cannot sync {}", dir.display()), e))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io_error(format!("cannot delete {}", path.display()), e)),
+        }
     }
 }
 

@@ -157,7 +157,7 @@ pub struct Pipeline<'a, S, P> {
 /// multi-threaded runtime its other tasks move to another worker meanwhile
 /// (`block_in_place`); on a current-thread runtime (the Lambda, whose only
 /// task this is) it simply runs.
-fn cpu_bound<R>(work: impl FnOnce() -> R) -> R {
+pub fn cpu_bound<R>(work: impl FnOnce() -> R) -> R {
     match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
         Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
         _ => work(),

@@ -5,7 +5,7 @@
 //! Rows wait in small per-partition buffers; when the buffers together pass
 //! a byte budget, the largest is encoded into its partition's open file
 //! (encoded pages are held until the file closes). A file closes at
-//! `max_rows_per_file`, when the bytes held by all open files pass
+//! `max_rows_per_file` or `max_file_bytes`, when the bytes held by all open files pass
 //! `memory_limit` (the largest closes), or at
 //! [`PartitionedWriter::finish`], which encodes the remaining partitions (in
 //! parallel unless told otherwise). A delivery id already in an open file is
@@ -42,6 +42,9 @@ pub struct WriterLimits {
     /// and encoded pages not yet written out), at most: past it, the
     /// largest open file is closed. Bounds memory whatever the input.
     pub memory_limit: usize,
+    /// Encoded bytes per file, about: a file closes once it has this many
+    /// (lake maintenance's target file size).
+    pub max_file_bytes: usize,
 }
 
 impl Default for WriterLimits {
@@ -49,6 +52,7 @@ impl Default for WriterLimits {
         WriterLimits {
             max_rows_per_file: 10_000,
             memory_limit: 256 * 1024 * 1024,
+            max_file_bytes: usize::MAX,
         }
     }
 }
@@ -130,6 +134,7 @@ impl PartitionedWriter {
         let limits = WriterLimits {
             max_rows_per_file: limits.max_rows_per_file.max(1),
             memory_limit: limits.memory_limit.max(1),
+            max_file_bytes: limits.max_file_bytes.max(1),
         };
         PartitionedWriter {
             open: BTreeMap::new(),
@@ -147,6 +152,7 @@ impl PartitionedWriter {
         let mut writer = Self::new(WriterLimits {
             max_rows_per_file,
             memory_limit: usize::MAX,
+            max_file_bytes: usize::MAX,
         });
         writer.buffer_budget = usize::MAX;
         writer
@@ -191,6 +197,9 @@ impl PartitionedWriter {
             let file = self.open.get_mut(&largest).expect("open partition");
             self.buffered_bytes -= file.buffered_bytes;
             file.encode_buffered()?;
+            if file.encoded_bytes >= self.limits.max_file_bytes {
+                done.push(self.close(&largest)?);
+            }
         }
         if self.limits.memory_limit != usize::MAX {
             while !self.open.is_empty() && self.held_bytes() > self.limits.memory_limit {

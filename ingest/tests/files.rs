@@ -92,6 +92,7 @@ fn the_memory_limit_closes_the_largest_open_file() {
     let limits = WriterLimits {
         max_rows_per_file: 1_000_000,
         memory_limit: 64 * 1024,
+        ..Default::default()
     };
     let mut writer = PartitionedWriter::new(limits);
     let mut files = Vec::new();

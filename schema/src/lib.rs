@@ -35,6 +35,8 @@ pub mod row;
 pub mod arrow;
 #[cfg(feature = "arrow")]
 pub mod catalog;
+#[cfg(feature = "arrow")]
+pub mod decode;
 
 /// Glue database name, shared with the system hooklake replaces.
 pub const DATABASE: &str = "github_webhooks_db";

@@ -5,6 +5,8 @@
 pub mod fake_github;
 pub mod fixtures;
 pub mod github;
+pub mod lake;
 pub mod lambda_api;
 pub mod moto;
 pub mod process;
+pub mod readers;

@@ -21,25 +21,10 @@ fn main() -> anyhow::Result<()> {
         Some("pretty") => true,
         Some(other) => anyhow::bail!("payload form must be compact or pretty, not {other:?}"),
     };
-    let base: serde_json::Value =
-        serde_json::from_str(&hooklake_tests::fixtures::merged_delivery_28k())?;
+    let base = hooklake_bench::base_payload()?;
     let mut out = BufWriter::new(std::fs::File::create(&path)?);
-    let start = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")?.to_utc();
     for i in 0..n {
-        // Vary what varies in reality: number, title, merge time (DAYS partitions).
-        let mut v = base.clone();
-        let merged_at =
-            start + chrono::Duration::minutes((i as i64 * 37) % (days.max(1) * 24 * 60));
-        v["number"] = (i as u64).into();
-        v["pull_request"]["number"] = (i as u64).into();
-        v["pull_request"]["id"] = (1_000_000 + i as u64).into();
-        v["pull_request"]["title"] = format!("Change {i}: update the README").into();
-        v["pull_request"]["merged_at"] = merged_at.to_rfc3339().into();
-        let payload = if pretty {
-            serde_json::to_string_pretty(&v)?
-        } else {
-            serde_json::to_string(&v)?
-        };
+        let (payload, merged_at) = hooklake_bench::varied_payload(&base, i, i, days, pretty)?;
         let env = Envelope::inline(
             format!("bench-{i:08}"),
             "pull_request",

@@ -135,12 +135,14 @@ pub async fn flush_all(
     Ok(total)
 }
 
-/// Runs until `stop` turns true: flushes whenever the policy says a batch is due.
+/// Runs until `stop` turns true: flushes whenever the policy says a batch is
+/// due, and between batches runs the lake's scheduled maintenance.
 /// A failed write is retried (the batch stays claimed), never dropped.
 pub async fn run(
     queue: DurableQueue,
     sink: Sink,
     policy: FlushPolicy,
+    mut maintenance: Option<super::maintenance::Schedule>,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -156,7 +158,14 @@ pub async fn run(
                     RETRY_PAUSE
                 }
             },
-            Ok(None) => TICK,
+            // Nothing due: the lake's maintenance may take a partition.
+            Ok(None) => match maintenance.as_mut().filter(|m| m.is_due()) {
+                Some(schedule) => {
+                    schedule.step(&sink.lake, &sink.enricher).await;
+                    Duration::ZERO
+                }
+                None => TICK,
+            },
             Err(err) => {
                 tracing::error!(error = %err, "cannot read the queue");
                 RETRY_PAUSE

@@ -6,6 +6,7 @@
 
 pub mod batcher;
 pub mod http;
+pub mod maintenance;
 pub mod queue;
 
 use std::net::SocketAddr;
@@ -40,6 +41,8 @@ pub struct ServeConfig {
     /// GitHub, for each merged PR's changed files (without credentials rows
     /// say `no_credentials`).
     pub enricher: Arc<hooklake_github::Enricher>,
+    /// Compact the lake this often (`None`: never).
+    pub compact_every: Option<std::time::Duration>,
 }
 
 /// Half the flush interval, at least a second: a delivery reaches the lake
@@ -125,6 +128,7 @@ impl Server {
             queue.clone(),
             sink.clone(),
             config.policy,
+            config.compact_every.map(maintenance::Schedule::new),
             stopped,
         ));
         tracing::info!(%addr, lake = %config.lake.display(), queue = %queue_path.display(), "hooklake serve is listening");

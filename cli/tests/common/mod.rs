@@ -109,6 +109,33 @@ pub fn query_csv(lake: &Path, sql: &str) -> Vec<String> {
         .collect()
 }
 
+#[allow(unused_imports)]
+pub use hooklake_tests::readers::{duckdb_counts, read_lake};
+
+/// `hooklake status --format json` of a lake (a directory or s3://…).
+pub fn status_json(lake: &str, env: &[(&'static str, String)]) -> serde_json::Value {
+    let out = run(hooklake()
+        .args(["status", "--format", "json", "--lake", lake])
+        .envs(env.iter().cloned()));
+    assert!(out.status.success(), "{out:?}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Asserts that `hooklake status`'s totals are what DuckDB counts.
+pub fn assert_status_matches_duckdb(status: &serde_json::Value, lake: &Path) {
+    let Some(counts) = duckdb_counts(lake) else {
+        return;
+    };
+    let total = &status["total"];
+    for figure in ["files", "rows", "deliveries", "duplicate_rows", "statuses"] {
+        assert_eq!(total[figure], counts[figure], "{figure}: status vs DuckDB");
+    }
+    assert_eq!(
+        status["partitions"].as_array().unwrap().len() as u64,
+        counts["partitions"].as_u64().unwrap()
+    );
+}
+
 /// Delivery ids in the lake, with duplicates kept.
 pub fn lake_delivery_ids(lake: &Path) -> Vec<String> {
     query_csv(
@@ -119,6 +146,17 @@ pub fn lake_delivery_ids(lake: &Path) -> Vec<String> {
 
 pub fn as_set(ids: &[String]) -> BTreeSet<String> {
     ids.iter().cloned().collect()
+}
+
+/// The finished Parquet files under the lake.
+pub fn parquet_files(lake: &Path) -> Vec<PathBuf> {
+    lake_files(lake)
+        .into_iter()
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            name.ends_with(".parquet") && !name.starts_with('.')
+        })
+        .collect()
 }
 
 /// Files under the lake, relative paths.

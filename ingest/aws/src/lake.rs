@@ -1,6 +1,7 @@
 //! The table's location in S3.
 
 use aws_sdk_s3::primitives::ByteStream;
+use hooklake_ingest::lake::{is_lake_file, is_partition, Fetched, LakeError, LakeFile, LakeStore};
 
 use crate::{describe, AwsError};
 
@@ -86,6 +87,125 @@ impl hooklake_ingest::pipeline::Sink for S3Lake {
             .await
             .map(|()| self.object_key(&key))
             .map_err(|e| e.to_string())
+    }
+}
+
+impl S3Lake {
+    fn lake_error(&self, operation: &str, key: &str, error: impl std::error::Error) -> LakeError {
+        LakeError::Io {
+            what: format!("{operation} s3://{}/{key}", self.bucket),
+            reason: describe(&error),
+        }
+    }
+}
+
+impl LakeStore for S3Lake {
+    fn location(&self) -> String {
+        format!("s3://{}/{}", self.bucket, self.prefix)
+    }
+
+    async fn partitions(&self) -> Result<Vec<String>, LakeError> {
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&self.prefix)
+            .delimiter("/")
+            .into_paginator()
+            .send();
+        let mut partitions = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.lake_error("ListObjectsV2", &self.prefix, e))?;
+            for common in page.common_prefixes() {
+                let name = common
+                    .prefix()
+                    .and_then(|p| p.strip_prefix(self.prefix.as_str()))
+                    .map(|p| p.trim_end_matches('/'));
+                if let Some(name) = name.filter(|n| is_partition(n)) {
+                    partitions.push(name.to_owned());
+                }
+            }
+        }
+        partitions.sort();
+        Ok(partitions)
+    }
+
+    async fn files(&self, partition: &str) -> Result<Vec<LakeFile>, LakeError> {
+        let prefix = self.object_key(&format!("{partition}/"));
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&prefix)
+            .into_paginator()
+            .send();
+        let mut files = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| self.lake_error("ListObjectsV2", &prefix, e))?;
+            for object in page.contents() {
+                let Some(name) = object.key().and_then(|k| k.strip_prefix(prefix.as_str())) else {
+                    continue;
+                };
+                // Objects in deeper folders are not the partition's files.
+                if is_lake_file(name) && !name.contains('/') {
+                    files.push(LakeFile {
+                        key: format!("{partition}/{name}"),
+                        size: object.size().unwrap_or(0).try_into().unwrap_or(0),
+                    });
+                }
+            }
+        }
+        files.sort_by(|a, b| a.key.cmp(&b.key));
+        Ok(files)
+    }
+
+    async fn fetch(&self, key: &str) -> Result<Fetched, LakeError> {
+        let object_key = self.object_key(key);
+        let object = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&object_key)
+            .send()
+            .await
+        {
+            Ok(object) => object,
+            Err(err) if err.as_service_error().is_some_and(|e| e.is_no_such_key()) => {
+                return Err(LakeError::NotFound {
+                    key: key.to_owned(),
+                })
+            }
+            Err(err) => return Err(self.lake_error("GetObject", &object_key, err)),
+        };
+        // Downloaded to a temporary file, so a reader streams it from disk
+        // whatever its size.
+        let temp = tempfile::NamedTempFile::new()
+            .map_err(|e| self.lake_error("create a temporary file for", &object_key, e))?;
+        let (file, path) = temp.into_parts();
+        let mut out = tokio::fs::File::from_std(file);
+        let mut body = object.body.into_async_read();
+        tokio::io::copy(&mut body, &mut out)
+            .await
+            .map_err(|e| self.lake_error("GetObject", &object_key, e))?;
+        tokio::io::AsyncWriteExt::flush(&mut out)
+            .await
+            .map_err(|e| self.lake_error("GetObject", &object_key, e))?;
+        drop(out);
+        let reopened = std::fs::File::open(&path)
+            .map_err(|e| self.lake_error("read the download of", &object_key, e))?;
+        Ok(Fetched::temporary(reopened, path))
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), LakeError> {
+        let object_key = self.object_key(key);
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(&object_key)
+            .send()
+            .await
+            .map_err(|e| self.lake_error("DeleteObject", &object_key, e))?;
+        Ok(())
     }
 }
 

@@ -1,0 +1,104 @@
+//! serve's scheduled lake maintenance (`--compact-every`). The batcher runs
+//! it one partition at a time, only when no batch is due: it never runs
+//! beside a flush, and a flush waits for one partition at most.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use hooklake_github::Enricher;
+use hooklake_ingest::local::LocalLake;
+use hooklake_maintain::compact::{
+    compact, CompactOptions, NoProgress, DEFAULT_MEMORY_LIMIT, DEFAULT_TARGET_FILE_BYTES,
+};
+use hooklake_maintain::select::{partition_date, Selection};
+
+/// The first run comes this soon after start at the latest (serve may be
+/// restarted more often than the interval).
+const FIRST_RUN_AFTER: Duration = Duration::from_secs(60);
+
+/// Time one partition's compaction may spend looking up changed files.
+const ENRICH_BUDGET: Duration = Duration::from_secs(30);
+
+/// When maintenance runs, and the partitions left in the current run.
+#[derive(Debug)]
+pub struct Schedule {
+    every: Duration,
+    next_run: Instant,
+    pending: VecDeque<String>,
+}
+
+impl Schedule {
+    /// Runs every `every`, the first within a minute of start.
+    pub fn new(every: Duration) -> Self {
+        Schedule {
+            every,
+            next_run: Instant::now() + every.min(FIRST_RUN_AFTER),
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// Whether a partition waits, or a new run is due.
+    pub fn is_due(&self) -> bool {
+        !self.pending.is_empty() || Instant::now() >= self.next_run
+    }
+
+    /// Compacts the next partition of the run (starting a run if one is
+    /// due). Failures are logged; the next run tries again.
+    pub async fn step(&mut self, lake: &LocalLake, enricher: &Enricher) {
+        if self.pending.is_empty() {
+            if Instant::now() < self.next_run {
+                return;
+            }
+            self.next_run = Instant::now() + self.every;
+            match hooklake_ingest::lake::LakeStore::partitions(lake).await {
+                Ok(partitions) => self.pending = partitions.into(),
+                Err(err) => {
+                    tracing::error!(error = %err, "maintenance cannot list the lake; trying again at the next run");
+                    return;
+                }
+            }
+        }
+        let Some(partition) = self.pending.pop_front() else {
+            return;
+        };
+        let Some(date) = partition_date(&partition) else {
+            return;
+        };
+        // A one-day range, not a named partition: only rewritten if it
+        // needs it (several files, duplicates, rows to repair).
+        let selection = Selection {
+            since: Some(date),
+            until: Some(date),
+            partitions: Vec::new(),
+        };
+        let options = CompactOptions {
+            target_file_bytes: DEFAULT_TARGET_FILE_BYTES,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            enrich_until: Instant::now() + ENRICH_BUDGET,
+        };
+        match compact(lake, &selection, Some(enricher), &options, &NoProgress).await {
+            Ok(report) => {
+                for outcome in report.partitions.iter().filter(|p| p.skipped.is_none()) {
+                    tracing::info!(
+                        partition = %outcome.partition,
+                        files_in = outcome.files_in,
+                        files_out = outcome.files_out,
+                        rows_in = outcome.rows_in,
+                        rows_out = outcome.rows_out,
+                        repaired = outcome.repaired,
+                        "compacted"
+                    );
+                }
+                for bad in &report.bad_files {
+                    tracing::error!(file = %bad.key, reason = %bad.reason, "unreadable lake file kept; its partition is not compacted");
+                }
+                for (partition, reason) in &report.failed {
+                    tracing::error!(%partition, %reason, "partition not compacted");
+                }
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "maintenance failed; trying again at the next run")
+            }
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Lake maintenance: what keeps the lake small, exact and complete after
+//! ingest has written it, for a local lake and S3 alike (any
+//! [`hooklake_ingest::lake::LakeStore`]).
+//!
+//! - [`compact`]: each partition as few files as a target size allows, one
+//!   row per delivery id (the best-enriched copy), repairable enrichment
+//!   looked up again; crash-safe at every step.
+//! - [`status`]: partitions, files, small files, rows by enrichment status,
+//!   duplicates and freshness.
+//!
+//! ```no_run
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! use hooklake_ingest::local::LocalLake;
+//! use hooklake_maintain::{compact, select::Selection, status};
+//! let lake = LocalLake::open("lake")?;
+//! let before = status::status(&lake, &Selection::all(), compact::DEFAULT_TARGET_FILE_BYTES).await?;
+//! let options = compact::CompactOptions {
+//!     target_file_bytes: compact::DEFAULT_TARGET_FILE_BYTES,
+//!     memory_limit: compact::DEFAULT_MEMORY_LIMIT,
+//!     enrich_until: std::time::Instant::now(),
+//! };
+//! let report = compact::compact(&lake, &Selection::all(), None, &options, &compact::NoProgress).await?;
+//! assert!(report.is_clean());
+//! # let _ = before; Ok(()) }
+//! ```
+
+pub mod compact;
+pub mod read;
+pub mod select;
+pub mod status;
