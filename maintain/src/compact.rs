@@ -31,7 +31,7 @@ use hooklake_ingest::stream::{PartitionedWriter, WriterLimits};
 use hooklake_schema::row::PullRequestRow;
 use serde::Serialize;
 
-use crate::read::{row_batches, summaries, ReadError};
+use crate::read::{fetch_summaries, row_batches, ReadError};
 use crate::select::Selection;
 
 /// Default encoded size of a compacted file: AWS's Athena tuning advice
@@ -40,6 +40,9 @@ pub const DEFAULT_TARGET_FILE_BYTES: u64 = 128 * 1024 * 1024;
 
 /// Default bytes of rows and encoded pages held at once.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// Why a partition whose files another run deleted is skipped.
+const CHANGED_MEANWHILE: &str = "files were deleted meanwhile (another compaction?)";
 
 /// Repairable rows looked up together.
 const REPAIR_CHUNK_ROWS: usize = 256;
@@ -131,11 +134,7 @@ pub async fn plan_partition<L: LakeStore>(
         changed: false,
     };
     for (index, input) in plan.inputs.iter().enumerate() {
-        let read = match lake.fetch(&input.key).await {
-            Ok(fetched) => cpu_bound(|| summaries(fetched.file)),
-            Err(err) => Err(err.into()),
-        };
-        let rows = match read {
+        let rows = match fetch_summaries(lake, &input.key).await {
             Ok(rows) => rows,
             Err(err) if err.is_gone() => {
                 plan.changed = true;
@@ -245,7 +244,7 @@ pub async fn compact_partition<L: LakeStore>(
         return Ok(outcome);
     }
     if plan.changed {
-        outcome.skipped = Some("files were deleted meanwhile (another compaction?)".into());
+        outcome.skipped = Some(CHANGED_MEANWHILE.into());
         return Ok(outcome);
     }
     progress.partition_started(plan);
@@ -433,36 +432,60 @@ pub async fn compact<L: LakeStore>(
     options: &CompactOptions,
     progress: &dyn Progress,
 ) -> Result<CompactReport, hooklake_ingest::lake::LakeError> {
-    let can_repair = enricher.is_some_and(Enricher::has_credentials);
     let mut report = CompactReport::default();
     for partition in selection.partitions(lake).await? {
-        let files = lake.files(&partition).await?;
-        let Some(plan) = plan_if_needed(lake, &partition, files, selection, can_repair).await
-        else {
-            continue;
-        };
-        report.bad_files.extend(plan.bad_files.iter().cloned());
-        match compact_partition(lake, &plan, enricher, options, progress).await {
-            Ok(outcome) => {
-                if outcome.skipped.is_some() {
-                    progress.partition_done(&outcome);
-                }
-                report.partitions.push(outcome);
-            }
-            Err(CompactError::Read { source, .. }) if source.is_gone() => {
-                let outcome = PartitionOutcome {
-                    partition: partition.clone(),
-                    skipped: Some("files were deleted meanwhile (another compaction?)".into()),
-                    ..PartitionOutcome::default()
-                };
-                progress.partition_done(&outcome);
-                report.partitions.push(outcome);
-            }
-            Err(err) => {
-                tracing::error!(partition, error = %err, "partition not compacted; nothing of it was deleted");
-                report.failed.push((partition.clone(), err.to_string()));
-            }
-        }
+        compact_one(
+            lake,
+            &partition,
+            selection,
+            enricher,
+            options,
+            progress,
+            &mut report,
+        )
+        .await?;
     }
     Ok(report)
+}
+
+/// Plans one partition and, if it needs work (or `selection` names it),
+/// rewrites it; adds what happened to `report`. serve's schedule calls this
+/// a partition at a time.
+pub async fn compact_one<L: LakeStore>(
+    lake: &L,
+    partition: &str,
+    selection: &Selection,
+    enricher: Option<&Enricher>,
+    options: &CompactOptions,
+    progress: &dyn Progress,
+    report: &mut CompactReport,
+) -> Result<(), hooklake_ingest::lake::LakeError> {
+    let can_repair = enricher.is_some_and(Enricher::has_credentials);
+    let files = lake.files(partition).await?;
+    let Some(plan) = plan_if_needed(lake, partition, files, selection, can_repair).await else {
+        return Ok(());
+    };
+    report.bad_files.extend(plan.bad_files.iter().cloned());
+    match compact_partition(lake, &plan, enricher, options, progress).await {
+        Ok(outcome) => {
+            if outcome.skipped.is_some() {
+                progress.partition_done(&outcome);
+            }
+            report.partitions.push(outcome);
+        }
+        Err(CompactError::Read { source, .. }) if source.is_gone() => {
+            let outcome = PartitionOutcome {
+                partition: partition.to_owned(),
+                skipped: Some(CHANGED_MEANWHILE.into()),
+                ..PartitionOutcome::default()
+            };
+            progress.partition_done(&outcome);
+            report.partitions.push(outcome);
+        }
+        Err(err) => {
+            tracing::error!(partition, error = %err, "partition not compacted; nothing of it was deleted");
+            report.failed.push((partition.to_owned(), err.to_string()));
+        }
+    }
+    Ok(())
 }

@@ -3,7 +3,8 @@
 
 use std::fs::File;
 
-use hooklake_ingest::lake::LakeError;
+use hooklake_ingest::lake::{LakeError, LakeStore};
+use hooklake_ingest::pipeline::cpu_bound;
 use hooklake_schema::decode::{
     rows_from_batch, summaries_from_batch, DecodeError, RowSummary, SUMMARY_COLUMNS,
 };
@@ -58,6 +59,16 @@ pub fn summaries(file: File) -> Result<Vec<RowSummary>, ReadError> {
         out.extend(summaries_from_batch(&batch?)?);
     }
     Ok(out)
+}
+
+/// The summaries of the lake file at `key` (fetched, then read off the
+/// async threads).
+pub async fn fetch_summaries<L: LakeStore>(
+    lake: &L,
+    key: &str,
+) -> Result<Vec<RowSummary>, ReadError> {
+    let fetched = lake.fetch(key).await?;
+    cpu_bound(|| summaries(fetched.file))
 }
 
 /// A file's rows, [`READ_BATCH_ROWS`] at a time.

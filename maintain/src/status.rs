@@ -5,11 +5,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use hooklake_ingest::lake::{LakeError, LakeStore};
-use hooklake_ingest::pipeline::cpu_bound;
 use serde::Serialize;
 
 use crate::compact::BadFile;
-use crate::read::summaries;
+use crate::read::fetch_summaries;
 use crate::select::Selection;
 
 /// One partition's figures.
@@ -85,11 +84,7 @@ pub async fn status<L: LakeStore>(
         let several = files.len() > 1;
         let mut seen: HashSet<String> = HashSet::new();
         for file in files {
-            let read = match lake.fetch(&file.key).await {
-                Ok(fetched) => cpu_bound(|| summaries(fetched.file)),
-                Err(err) => Err(err.into()),
-            };
-            let rows = match read {
+            let rows = match fetch_summaries(lake, &file.key).await {
                 Ok(rows) => rows,
                 Err(err) if err.is_gone() => continue,
                 Err(err) => {

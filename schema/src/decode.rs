@@ -227,6 +227,10 @@ pub fn rows_from_batch(batch: &RecordBatch) -> Result<Vec<PullRequestRow>, Decod
     let repository_id = columns.required("repository_id")?;
     let number = columns.required("number")?;
     let pull_request_id = columns.required("pull_request_id")?;
+    let additions = columns.optional("additions");
+    let deletions = columns.optional("deletions");
+    let commits = columns.optional("commits");
+    let changed_files_count = columns.optional("changed_files_count");
     let labels = columns
         .optional("labels")
         .map(|c| list("labels", c))
@@ -270,10 +274,10 @@ pub fn rows_from_batch(batch: &RecordBatch) -> Result<Vec<PullRequestRow>, Decod
             base_ref: need_text(&base_ref, "base_ref")?,
             head_ref: need_text(&head_ref, "head_ref")?,
             merge_commit_sha: opt(&merge_commit_sha),
-            additions: optional_int(&columns, "additions", i)?,
-            deletions: optional_int(&columns, "deletions", i)?,
-            commits: optional_int(&columns, "commits", i)?,
-            changed_files_count: optional_int(&columns, "changed_files_count", i)?,
+            additions: optional_int(additions, "additions", i)?,
+            deletions: optional_int(deletions, "deletions", i)?,
+            commits: optional_int(commits, "commits", i)?,
+            changed_files_count: optional_int(changed_files_count, "changed_files_count", i)?,
             labels: match labels {
                 Some(l) => string_list("labels", l, i)?.unwrap_or_default(),
                 None => Vec::new(),
@@ -354,12 +358,13 @@ fn status_of(column: Option<&Strings<'_>>, i: usize) -> Result<ChangedFilesStatu
     }
 }
 
+/// An integer column a file may lack (older schemas): null without it.
 fn optional_int(
-    columns: &Columns<'_>,
+    column: Option<&ArrayRef>,
     name: &'static str,
     i: usize,
 ) -> Result<Option<i64>, DecodeError> {
-    match columns.optional(name) {
+    match column {
         Some(column) => int(name, column, i),
         None => Ok(None),
     }

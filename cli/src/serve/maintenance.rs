@@ -8,9 +8,10 @@ use std::time::{Duration, Instant};
 use hooklake_github::Enricher;
 use hooklake_ingest::local::LocalLake;
 use hooklake_maintain::compact::{
-    compact, CompactOptions, NoProgress, DEFAULT_MEMORY_LIMIT, DEFAULT_TARGET_FILE_BYTES,
+    compact_one, CompactOptions, CompactReport, NoProgress, DEFAULT_MEMORY_LIMIT,
+    DEFAULT_TARGET_FILE_BYTES,
 };
-use hooklake_maintain::select::{partition_date, Selection};
+use hooklake_maintain::select::Selection;
 
 /// The first run comes this soon after start at the latest (serve may be
 /// restarted more often than the interval).
@@ -61,23 +62,26 @@ impl Schedule {
         let Some(partition) = self.pending.pop_front() else {
             return;
         };
-        let Some(date) = partition_date(&partition) else {
-            return;
-        };
-        // A one-day range, not a named partition: only rewritten if it
-        // needs it (several files, duplicates, rows to repair).
-        let selection = Selection {
-            since: Some(date),
-            until: Some(date),
-            partitions: Vec::new(),
-        };
         let options = CompactOptions {
             target_file_bytes: DEFAULT_TARGET_FILE_BYTES,
             memory_limit: DEFAULT_MEMORY_LIMIT,
             enrich_until: Instant::now() + ENRICH_BUDGET,
         };
-        match compact(lake, &selection, Some(enricher), &options, &NoProgress).await {
-            Ok(report) => {
+        // No partition named: only rewritten if it needs it (several
+        // files, duplicates, rows to repair).
+        let mut report = CompactReport::default();
+        let step = compact_one(
+            lake,
+            &partition,
+            &Selection::all(),
+            Some(enricher),
+            &options,
+            &NoProgress,
+            &mut report,
+        )
+        .await;
+        match step {
+            Ok(()) => {
                 for outcome in report.partitions.iter().filter(|p| p.skipped.is_none()) {
                     tracing::info!(
                         partition = %outcome.partition,
