@@ -6,51 +6,15 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::*;
 use hooklake_tests::fake_github::FakeGitHub;
 use hooklake_tests::lake::{build_lake, LakeSpec, Rng};
-use hooklake_tests::moto::Moto;
+use hooklake_tests::moto::{download_lake, upload_lake, Moto};
 
 const TABLE: &str = "s3://lake/github_webhooks_table";
-
-/// boto3 (moto's own dependency): uploads a local lake, or downloads one.
-fn boto3(moto: &Moto, script: &str, args: &[&Path]) {
-    let python = std::env::var("HOOKLAKE_PYTHON").unwrap();
-    let mut cmd = std::process::Command::new(python);
-    cmd.arg("-c").arg(script).args(args).envs(moto.env());
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-const UPLOAD: &str = r#"
-import boto3, os, sys
-s3 = boto3.client("s3")
-s3.create_bucket(Bucket="lake")
-root = sys.argv[1]
-for d, _, files in os.walk(root):
-    for f in files:
-        path = os.path.join(d, f)
-        s3.upload_file(path, "lake", "github_webhooks_table/" + os.path.relpath(path, root))
-"#;
-
-const DOWNLOAD: &str = r#"
-import boto3, os, sys
-s3 = boto3.client("s3")
-out = sys.argv[1]
-for page in s3.get_paginator("list_objects_v2").paginate(Bucket="lake", Prefix="github_webhooks_table/"):
-    for o in page.get("Contents", []):
-        path = os.path.join(out, o["Key"].removeprefix("github_webhooks_table/"))
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        s3.download_file("lake", o["Key"], path)
-"#;
 
 fn status(moto: &Moto) -> serde_json::Value {
     status_json(TABLE, &moto.env())
@@ -71,7 +35,7 @@ fn compacts_an_s3_lake_through_kills() {
         ..LakeSpec::default()
     };
     let built = build_lake(dir.path(), spec, 31);
-    boto3(&moto, UPLOAD, &[dir.path()]);
+    upload_lake(&moto, dir.path(), "lake", "github_webhooks_table/");
     let before = status(&moto);
     assert_eq!(before["total"]["files"], 450);
     assert_eq!(before["total"]["rows"], built.rows);
@@ -123,6 +87,6 @@ fn compacts_an_s3_lake_through_kills() {
 
     // DuckDB reads what compaction wrote, and counts what status says.
     let copy = tempfile::tempdir().unwrap();
-    boto3(&moto, DOWNLOAD, &[copy.path()]);
+    download_lake(&moto, "lake", "github_webhooks_table/", copy.path());
     assert_status_matches_duckdb(&after, copy.path());
 }

@@ -52,6 +52,19 @@ module "ingest" {
   tags               = local.tags
 }
 
+module "compaction" {
+  source            = "../modules/compaction"
+  name              = var.name
+  package_path      = var.lambda_package
+  bucket_name       = module.lake.bucket_name
+  bucket_arn        = module.lake.bucket_arn
+  table_prefix      = module.lake.table_prefix
+  kms_key_arn       = module.key.key_arn
+  github_secret_arn = module.ingest.github_secret_arn
+  schedule          = var.compaction_schedule
+  tags              = local.tags
+}
+
 module "catalog" {
   source           = "../modules/catalog"
   name             = var.name
@@ -62,15 +75,16 @@ module "catalog" {
 }
 
 module "alarms" {
-  source                 = "../modules/alarms"
-  name                   = var.name
-  kms_key_arn            = module.key.key_arn
-  queue_name             = module.queue.deliveries_name
-  dead_letter_queue_name = module.queue.dead_letter_name
-  alert_queue_name       = module.queue.alerts_name
-  function_name          = module.ingest.function_name
-  alarm_emails           = var.alarm_emails
-  tags                   = local.tags
+  source                   = "../modules/alarms"
+  name                     = var.name
+  kms_key_arn              = module.key.key_arn
+  queue_name               = module.queue.deliveries_name
+  dead_letter_queue_name   = module.queue.dead_letter_name
+  alert_queue_name         = module.queue.alerts_name
+  function_name            = module.ingest.function_name
+  compaction_function_name = module.compaction.function_name
+  alarm_emails             = var.alarm_emails
+  tags                     = local.tags
 }
 
 module "github_webhook" {

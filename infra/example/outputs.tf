@@ -68,3 +68,8 @@ output "alarm_topic_arn" {
   description = "SNS topic the alarms publish to."
   value       = module.alarms.topic_arn
 }
+
+output "compaction_function_name" {
+  description = "The scheduled compaction function (invoke it by hand: docs/operations.md)."
+  value       = module.compaction.function_name
+}

@@ -66,3 +66,9 @@ variable "alarm_emails" {
   type        = list(string)
   default     = []
 }
+
+variable "compaction_schedule" {
+  description = "When the daily compaction runs (EventBridge schedule expression)."
+  type        = string
+  default     = "cron(15 3 * * ? *)"
+}

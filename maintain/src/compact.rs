@@ -219,6 +219,29 @@ pub trait Progress: Sync {
 pub struct NoProgress;
 impl Progress for NoProgress {}
 
+/// A [`Progress`] that logs each partition done (`tracing`): for runs
+/// nobody watches (serve's schedule, the Lambda).
+pub struct LogProgress;
+
+impl Progress for LogProgress {
+    fn partition_done(&self, o: &PartitionOutcome) {
+        match &o.skipped {
+            Some(reason) => {
+                tracing::warn!(partition = %o.partition, reason, "partition left as it is")
+            }
+            None => tracing::info!(
+                partition = %o.partition,
+                files_in = o.files_in,
+                files_out = o.files_out,
+                rows_in = o.rows_in,
+                rows_out = o.rows_out,
+                repaired = o.repaired,
+                "partition compacted"
+            ),
+        }
+    }
+}
+
 /// Rewrites a planned partition (see the module's documentation for what
 /// makes this safe). A plan that is not [ready](PartitionPlan::is_ready) is
 /// skipped.

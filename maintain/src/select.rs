@@ -69,6 +69,49 @@ impl Selection {
     }
 }
 
+/// Whether a scheduled run (the AWS handler) compacts a partition of
+/// `files` files: every partition merged in the `recent_days` days up to
+/// `today` (where rows still waiting for their changed files are looked up
+/// again, and late deliveries land), and any older partition of more than
+/// one file. Older one-file partitions are left to a full sweep.
+///
+/// ```
+/// use chrono::NaiveDate;
+/// use hooklake_maintain::select::is_scheduled;
+/// let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+/// assert!(is_scheduled("merged_date=2026-11-25", 1, today, 7));
+/// assert!(!is_scheduled("merged_date=2026-01-02", 1, today, 7));
+/// assert!(is_scheduled("merged_date=2026-01-02", 2, today, 7));
+/// ```
+pub fn is_scheduled(partition: &str, files: usize, today: NaiveDate, recent_days: u32) -> bool {
+    let Some(date) = partition_date(partition) else {
+        return false;
+    };
+    let recent = today
+        .checked_sub_days(chrono::Days::new(u64::from(recent_days)))
+        .is_none_or(|oldest| date >= oldest);
+    files > 1 || (recent && files > 0)
+}
+
+/// The partitions a scheduled run compacts ([`is_scheduled`]), newest
+/// first: a run cut short by its deadline has done the partitions readers
+/// query most, and the next run goes on with the rest. One listing per
+/// partition; no file is read.
+pub async fn scheduled<L: LakeStore>(
+    lake: &L,
+    today: NaiveDate,
+    recent_days: u32,
+) -> Result<Vec<String>, LakeError> {
+    let mut due = Vec::new();
+    for partition in lake.partitions().await?.into_iter().rev() {
+        let files = lake.files(&partition).await?.len();
+        if is_scheduled(&partition, files, today, recent_days) {
+            due.push(partition);
+        }
+    }
+    Ok(due)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +133,18 @@ mod tests {
         );
         assert!(!named.includes("merged_date=2026-11-02"));
         assert!(Selection::all().with_partition("yesterday").is_err());
+    }
+
+    #[test]
+    fn what_a_scheduled_run_takes() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+        // The window counts today and the `recent_days` before it.
+        assert!(is_scheduled("merged_date=2026-11-22", 1, today, 7));
+        assert!(!is_scheduled("merged_date=2026-11-21", 1, today, 7));
+        // Partitions dated ahead of today (clock skew) are recent.
+        assert!(is_scheduled("merged_date=2026-11-30", 1, today, 7));
+        assert!(!is_scheduled("merged_date=2026-11-29", 0, today, 7));
+        assert!(is_scheduled("merged_date=2020-01-01", 3, today, 0));
+        assert!(!is_scheduled("not-a-partition", 3, today, 7));
     }
 }

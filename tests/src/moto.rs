@@ -87,3 +87,52 @@ impl Moto {
         self.process.signal(libc::SIGCONT);
     }
 }
+
+/// boto3 (moto's own dependency) runs `script` with `args` against `moto`.
+fn boto3(moto: &Moto, script: &str, args: &[&std::path::Path]) {
+    let python = std::env::var("HOOKLAKE_PYTHON").expect("HOOKLAKE_PYTHON is set");
+    let out = Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .envs(moto.env())
+        .output()
+        .expect("python runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Uploads a local lake (a table directory) to `s3://bucket/prefix`,
+/// creating the bucket if need be.
+pub fn upload_lake(moto: &Moto, lake: &std::path::Path, bucket: &str, prefix: &str) {
+    const UPLOAD: &str = r#"
+import boto3, os, sys
+root, bucket, prefix = sys.argv[1:4]
+s3 = boto3.client("s3")
+if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+    s3.create_bucket(Bucket=bucket)
+for d, _, files in os.walk(root):
+    for f in files:
+        path = os.path.join(d, f)
+        s3.upload_file(path, bucket, prefix + os.path.relpath(path, root))
+"#;
+    boto3(moto, UPLOAD, &[lake, bucket.as_ref(), prefix.as_ref()]);
+}
+
+/// Downloads the table at `s3://bucket/prefix` into a local directory.
+pub fn download_lake(moto: &Moto, bucket: &str, prefix: &str, out: &std::path::Path) {
+    const DOWNLOAD: &str = r#"
+import boto3, os, sys
+out, bucket, prefix = sys.argv[1:4]
+s3 = boto3.client("s3")
+for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+    for o in page.get("Contents", []):
+        path = os.path.join(out, o["Key"].removeprefix(prefix))
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        s3.download_file(bucket, o["Key"], path)
+"#;
+    boto3(moto, DOWNLOAD, &[out, bucket.as_ref(), prefix.as_ref()]);
+}

@@ -130,11 +130,9 @@ fn policy(blocks: &[Block], name: &str) -> Vec<Statement> {
     statements
 }
 
-#[test]
-fn worker_principal_may_only_send_to_the_queue_and_put_claim_checks() {
-    let blocks = module_blocks("edge_principal");
-    let statements = policy(&blocks, "edge");
-    let granted: BTreeSet<(String, String, String)> = statements
+/// Every (effect, action, resource) the statements grant.
+fn grants(statements: &[Statement]) -> BTreeSet<(String, String, String)> {
+    statements
         .iter()
         .flat_map(|s| {
             s.actions.iter().flat_map(move |a| {
@@ -143,7 +141,14 @@ fn worker_principal_may_only_send_to_the_queue_and_put_claim_checks() {
                     .map(move |r| (s.effect.clone(), a.clone(), r.clone()))
             })
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn worker_principal_may_only_send_to_the_queue_and_put_claim_checks() {
+    let blocks = module_blocks("edge_principal");
+    let statements = policy(&blocks, "edge");
+    let granted = grants(&statements);
     let expected: BTreeSet<(String, String, String)> = [
         ("Allow", "sqs:SendMessage", "var.queue_arn"),
         (
@@ -249,6 +254,93 @@ fn ingest_role_names_every_resource() {
     ] {
         assert!(actions.contains(needed), "ingest role lacks {needed}");
     }
+}
+
+#[test]
+fn compaction_role_may_only_touch_the_table_prefix() {
+    let blocks = module_blocks("compaction");
+    let statements = policy(&blocks, "compact");
+    let table_files = "\"${var.bucket_arn}/${var.table_prefix}*\"";
+    let expected: BTreeSet<(String, String, String)> = [
+        ("s3:ListBucket", "var.bucket_arn"),
+        ("s3:GetObject", table_files),
+        ("s3:PutObject", table_files),
+        ("s3:DeleteObject", table_files),
+        ("kms:Decrypt", "var.kms_key_arn"),
+        ("kms:GenerateDataKey", "var.kms_key_arn"),
+        ("secretsmanager:GetSecretValue", "var.github_secret_arn"),
+        ("logs:CreateLogStream", "\"${local.log_group_arn}:*\""),
+        ("logs:PutLogEvents", "\"${local.log_group_arn}:*\""),
+    ]
+    .into_iter()
+    .map(|(a, r)| ("Allow".into(), a.into(), r.into()))
+    .collect();
+    assert_eq!(grants(&statements), expected);
+    // Listing is limited to the table's keys.
+    let list = statements
+        .iter()
+        .find(|s| s.actions == ["s3:ListBucket"])
+        .unwrap();
+    assert_eq!(list.conditions, ["\"s3:prefix\""]);
+    let doc = find(&blocks, "data", "aws_iam_policy_document", "compact");
+    let condition = doc
+        .body()
+        .blocks()
+        .flat_map(|s| s.body().blocks())
+        .find(|b| b.identifier() == "condition")
+        .unwrap();
+    assert_eq!(
+        strings(attr(condition.body(), "values").unwrap()),
+        ["\"${var.table_prefix}*\""]
+    );
+    // The policy is the role's only one.
+    let policy_bearing: Vec<String> = blocks
+        .iter()
+        .filter(|b| b.identifier() == "resource")
+        .filter(|b| labels(b)[0].contains("policy") || labels(b)[0].contains("attachment"))
+        .map(|b| labels(b).join("."))
+        .collect();
+    assert_eq!(policy_bearing, ["aws_iam_role_policy.compact"]);
+
+    // Ingest never deletes: only compaction does.
+    let ingest = grants(&policy(&module_blocks("ingest"), "ingest"));
+    assert!(ingest.iter().all(|(_, a, _)| a != "s3:DeleteObject"));
+
+    // The same zip, the compact handler, invoked by the schedules only.
+    let function = find(&blocks, "resource", "aws_lambda_function", "compact");
+    assert_eq!(
+        source(attr(function.body(), "handler").unwrap()),
+        "\"compact\""
+    );
+    let rule = find(&blocks, "resource", "aws_cloudwatch_event_rule", "schedule");
+    assert_eq!(
+        source(attr(rule.body(), "schedule_expression").unwrap()),
+        "each.value.expression"
+    );
+    let permission = find(&blocks, "resource", "aws_lambda_permission", "schedule");
+    assert_eq!(
+        source(attr(permission.body(), "principal").unwrap()),
+        "\"events.amazonaws.com\""
+    );
+    assert_eq!(
+        source(attr(permission.body(), "source_arn").unwrap()),
+        "aws_cloudwatch_event_rule.schedule[each.key].arn"
+    );
+    let example: Body =
+        hcl::parse(&std::fs::read_to_string(repo_root().join("infra/example/main.tf")).unwrap())
+            .unwrap();
+    let module = example
+        .blocks()
+        .find(|b| b.identifier() == "module" && labels(b) == ["compaction"])
+        .expect("the example deploys the compaction module");
+    assert_eq!(
+        source(attr(module.body(), "package_path").unwrap()),
+        "var.lambda_package"
+    );
+    assert_eq!(
+        source(attr(module.body(), "table_prefix").unwrap()),
+        "module.lake.table_prefix"
+    );
 }
 
 /// The path a `jsondecode(file("${path.module}/…"))` local reads.

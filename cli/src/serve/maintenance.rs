@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use hooklake_github::Enricher;
 use hooklake_ingest::local::LocalLake;
 use hooklake_maintain::compact::{
-    compact_one, CompactOptions, CompactReport, NoProgress, DEFAULT_MEMORY_LIMIT,
+    compact_one, CompactOptions, CompactReport, LogProgress, DEFAULT_MEMORY_LIMIT,
     DEFAULT_TARGET_FILE_BYTES,
 };
 use hooklake_maintain::select::Selection;
@@ -76,23 +76,12 @@ impl Schedule {
             &Selection::all(),
             Some(enricher),
             &options,
-            &NoProgress,
+            &LogProgress,
             &mut report,
         )
         .await;
         match step {
             Ok(()) => {
-                for outcome in report.partitions.iter().filter(|p| p.skipped.is_none()) {
-                    tracing::info!(
-                        partition = %outcome.partition,
-                        files_in = outcome.files_in,
-                        files_out = outcome.files_out,
-                        rows_in = outcome.rows_in,
-                        rows_out = outcome.rows_out,
-                        repaired = outcome.repaired,
-                        "compacted"
-                    );
-                }
                 for bad in &report.bad_files {
                     tracing::error!(file = %bad.key, reason = %bad.reason, "unreadable lake file kept; its partition is not compacted");
                 }

@@ -1,6 +1,7 @@
 # Alarms on what means data is waiting or lost: the dead-letter queue filling,
-# deliveries ageing in the queue, the Worker reporting rejections, and the
-# ingest function failing. All go to one encrypted SNS topic.
+# deliveries ageing in the queue, the Worker reporting rejections, the
+# ingest function failing, and a scheduled compaction failing. All go to one
+# encrypted SNS topic.
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
@@ -56,6 +57,16 @@ locals {
       periods     = 1
       threshold   = 0
       notify_ok   = true
+    }
+    compaction-errors = {
+      description = "A scheduled compaction met a file it cannot read or a partition it cannot rewrite (nothing of those was deleted). The function's log names them: docs/operations.md, \"Lake maintenance\"."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = var.compaction_function_name }
+      statistic   = "Sum"
+      periods     = 1
+      threshold   = 0
+      notify_ok   = false
     }
   }
 }

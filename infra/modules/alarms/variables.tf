@@ -28,6 +28,11 @@ variable "function_name" {
   type        = string
 }
 
+variable "compaction_function_name" {
+  description = "Name of the scheduled compaction function."
+  type        = string
+}
+
 variable "max_delivery_age_seconds" {
   description = "Alarm when the oldest waiting delivery is older than this."
   type        = number

@@ -3,6 +3,8 @@
 //! a fake GitHub API. SQS events are built from messages really received
 //! from moto (real message ids and receipt handles).
 
+mod common;
+
 use std::collections::{BTreeMap, HashMap};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -13,7 +15,7 @@ use hooklake_schema::envelope::Envelope;
 use hooklake_tests::fake_github::{FakeGitHub, Scenario};
 use hooklake_tests::fixtures::merged_payload_for;
 use hooklake_tests::lambda_api::{LambdaApi, Outcome};
-use hooklake_tests::moto::{Moto, ACCESS_KEY, REGION, SECRET_KEY};
+use hooklake_tests::moto::{Moto, REGION};
 use hooklake_tests::process::Group;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use serde_json::{json, Value};
@@ -21,17 +23,6 @@ use serde_json::{json, Value};
 const BUCKET: &str = "lake";
 const PREFIX: &str = "github_webhooks_table/";
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-async fn sdk_config(endpoint: &str) -> aws_config::SdkConfig {
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new(REGION))
-        .credentials_provider(aws_credential_types::Credentials::new(
-            ACCESS_KEY, SECRET_KEY, None, None, "test",
-        ))
-        .load()
-        .await
-}
 
 struct Aws {
     moto: Moto,
@@ -66,18 +57,12 @@ async fn create_queue(sqs: &aws_sdk_sqs::Client, name: &str) -> (String, String)
 
 async fn aws() -> Aws {
     let moto = Moto::start();
-    let config = sdk_config(&moto.endpoint()).await;
+    let config = common::sdk_config(&moto.endpoint()).await;
     let s3 = hooklake_aws::s3_client(&config);
     s3.create_bucket().bucket(BUCKET).send().await.unwrap();
     let sqs = aws_sdk_sqs::Client::new(&config);
     let (queue_url, queue_arn) = create_queue(&sqs, "deliveries").await;
-    aws_sdk_secretsmanager::Client::new(&config)
-        .create_secret()
-        .name("hooklake/github")
-        .secret_string(r#"{"token":"ghp_test"}"#)
-        .send()
-        .await
-        .unwrap();
+    common::create_github_secret(&config).await;
     let key = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/fixtures/github-app-test-key.pem"
