@@ -14,6 +14,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use arrow_array::{BooleanArray, RecordBatch};
 use hooklake_schema::arrow::{row_schema, rows_into_batch};
 use hooklake_schema::partition::partition_path;
 use hooklake_schema::row::PullRequestRow;
@@ -60,6 +61,8 @@ impl Default for WriterLimits {
 struct OpenFile {
     writer: ArrowWriter<Vec<u8>>,
     buffered: Vec<PullRequestRow>,
+    /// Rows that came as Arrow batches ([`PartitionedWriter::push_batch`]).
+    buffered_batches: Vec<RecordBatch>,
     buffered_bytes: usize,
     /// The writer's bytes (written and in progress), as of the last encode:
     /// asking the writer on every row would cost more than the row.
@@ -74,6 +77,7 @@ impl OpenFile {
             writer: ArrowWriter::try_new(Vec::new(), row_schema(), Some(writer_properties()))
                 .map_err(encode_err)?,
             buffered: Vec::new(),
+            buffered_batches: Vec::new(),
             buffered_bytes: 0,
             encoded_bytes: 0,
             rows: 0,
@@ -92,11 +96,16 @@ impl OpenFile {
     /// faster, than one row group per file), while smaller row groups would
     /// cost bytes per row in their statistics.
     fn encode_buffered(&mut self) -> Result<(), IngestError> {
-        if self.buffered.is_empty() {
+        if self.buffered.is_empty() && self.buffered_batches.is_empty() {
             return Ok(());
         }
-        let batch = rows_into_batch(std::mem::take(&mut self.buffered)).map_err(encode_err)?;
-        self.writer.write(&batch).map_err(encode_err)?;
+        if !self.buffered.is_empty() {
+            let batch = rows_into_batch(std::mem::take(&mut self.buffered)).map_err(encode_err)?;
+            self.writer.write(&batch).map_err(encode_err)?;
+        }
+        for batch in std::mem::take(&mut self.buffered_batches) {
+            self.writer.write(&batch).map_err(encode_err)?;
+        }
         if self.writer.in_progress_rows() >= ROW_GROUP_ROWS {
             self.writer.flush().map_err(encode_err)?;
         }
@@ -182,10 +191,52 @@ impl PartitionedWriter {
         file.buffered_bytes += size;
         file.rows += 1;
         self.buffered_bytes += size;
+        self.added(&partition)
+    }
 
+    /// Adds rows that are already a batch under
+    /// [`row_schema`](hooklake_schema::arrow::row_schema), all of
+    /// `partition`, whose delivery ids are `deliveries` (in row order); rows
+    /// whose delivery is already in the partition's open file are left
+    /// out. Returns the files this completed. Rows read back from the lake
+    /// take this way: no row is built, no value copied.
+    pub fn push_batch(
+        &mut self,
+        partition: &str,
+        batch: RecordBatch,
+        deliveries: Vec<String>,
+    ) -> Result<Vec<PlannedFile>, IngestError> {
+        if batch.num_rows() == 0 {
+            return Ok(Vec::new());
+        }
+        let file = match self.open.entry(partition.to_owned()) {
+            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::btree_map::Entry::Vacant(e) => e.insert(OpenFile::new()?),
+        };
+        let mut fresh = Vec::with_capacity(deliveries.len());
+        for id in deliveries {
+            fresh.push(file.deliveries.insert(id));
+        }
+        let batch = if fresh.iter().all(|&f| f) {
+            batch
+        } else {
+            arrow_select::filter::filter_record_batch(&batch, &BooleanArray::from(fresh))
+                .map_err(encode_err)?
+        };
+        let size = batch.get_array_memory_size();
+        file.rows += batch.num_rows();
+        file.buffered_batches.push(batch);
+        file.buffered_bytes += size;
+        self.buffered_bytes += size;
+        self.added(partition)
+    }
+
+    /// After rows were added to `partition`: closes what the limits say.
+    fn added(&mut self, partition: &str) -> Result<Vec<PlannedFile>, IngestError> {
+        let file = self.open.get(partition).expect("open partition");
         let mut done = Vec::new();
         if file.rows >= self.limits.max_rows_per_file {
-            done.push(self.close(&partition)?);
+            done.push(self.close(partition)?);
         }
         while self.buffered_bytes > self.buffer_budget {
             let largest = self
@@ -245,5 +296,52 @@ impl PartitionedWriter {
     /// [`PartitionedWriter::finish`], failing on the first error.
     pub fn finish_all(self) -> Result<Vec<PlannedFile>, IngestError> {
         self.finish().into_iter().map(|(_, file)| file).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hooklake_schema::arrow::rows_to_batch;
+    use hooklake_schema::decode::rows_from_batch;
+    use hooklake_schema::row::ChangedFilesStatus;
+    use hooklake_tests::lake::lake_row;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+    fn rows_of(file: &PlannedFile) -> Vec<PullRequestRow> {
+        let reader =
+            ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(file.bytes.clone()))
+                .unwrap()
+                .build()
+                .unwrap();
+        reader
+            .flat_map(|b| rows_from_batch(&b.unwrap()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn batches_and_rows_share_a_file_and_a_delivery_is_written_once() {
+        let row = |d| lake_row(d, 0, ChangedFilesStatus::Complete, 100);
+        let partition = partition_path(&row(1));
+        let mut writer = PartitionedWriter::new(WriterLimits::default());
+        assert!(writer.push(row(1)).unwrap().is_empty());
+        // Delivery 1 is already in the file, and 2 comes twice in the batch.
+        let batch_rows = [row(2), row(1), row(3), row(2)];
+        let ids = batch_rows.iter().map(|r| r.delivery_id.clone()).collect();
+        let batch = rows_to_batch(&batch_rows).unwrap();
+        assert!(writer
+            .push_batch(&partition, batch, ids)
+            .unwrap()
+            .is_empty());
+        let files = writer.finish_all().unwrap();
+        assert_eq!(files.len(), 1);
+        let file = &files[0];
+        assert_eq!(file.rows, 3);
+        let written = rows_of(file);
+        assert_eq!(written, vec![row(1), row(2), row(3)]);
+        let mut ids: Vec<String> = written.into_iter().map(|r| r.delivery_id).collect();
+        ids.sort();
+        assert_eq!(file.deliveries, ids);
+        assert_eq!(file.key, file_key(&partition, &file_id(&ids)));
     }
 }

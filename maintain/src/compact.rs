@@ -31,7 +31,7 @@ use hooklake_ingest::stream::{PartitionedWriter, WriterLimits};
 use hooklake_schema::row::PullRequestRow;
 use serde::Serialize;
 
-use crate::read::{fetch_summaries, row_batches, ReadError};
+use crate::read::{batches, fetch_summaries, split, ReadError};
 use crate::select::Selection;
 
 /// Default encoded size of a compacted file: AWS's Athena tuning advice
@@ -290,22 +290,20 @@ pub async fn compact_partition<L: LakeStore>(
             .fetch(&input.key)
             .await
             .map_err(|e| read_err(e.into()))?;
-        let mut batches = row_batches(fetched.file).map_err(read_err)?;
+        let mut batches = batches(fetched.file).map_err(read_err)?;
         let mut row_index = 0usize;
         while let Some(batch) = cpu_bound(|| batches.next()) {
-            let rows = batch.map_err(read_err)?;
-            let mut kept = Vec::with_capacity(rows.len());
-            for row in rows {
-                if keep.get(row_index).copied().unwrap_or(false) {
-                    if repairing.is_some() && row.changed_files_status.is_repairable() {
-                        to_repair.push(row);
-                    } else {
-                        kept.push(row);
-                    }
-                }
-                row_index += 1;
+            let batch = batch.map_err(read_err)?;
+            let end = (row_index + batch.num_rows()).min(keep.len());
+            let keep = &keep[row_index.min(end)..end];
+            row_index += batch.num_rows();
+            let split = cpu_bound(|| split(&batch, keep, repairing.is_some())).map_err(read_err)?;
+            if let Some((rows, deliveries)) = split.direct {
+                let done = cpu_bound(|| writer.push_batch(&plan.partition, rows, deliveries))?;
+                put_files(lake, done, &mut written, &mut outcome).await?;
             }
-            push(lake, &mut writer, kept, &mut written, &mut outcome).await?;
+            push(lake, &mut writer, split.rows, &mut written, &mut outcome).await?;
+            to_repair.extend(split.repair);
             if let Some(enricher) = repairing {
                 if to_repair.len() >= REPAIR_CHUNK_ROWS {
                     let rows = std::mem::take(&mut to_repair);

@@ -3,8 +3,11 @@
 
 use std::fs::File;
 
+use arrow_array::{BooleanArray, RecordBatch};
+use arrow_select::filter::filter_record_batch;
 use hooklake_ingest::lake::{LakeError, LakeStore};
 use hooklake_ingest::pipeline::cpu_bound;
+use hooklake_schema::arrow::as_row_batch;
 use hooklake_schema::decode::{
     rows_from_batch, summaries_from_batch, DecodeError, RowSummary, SUMMARY_COLUMNS,
 };
@@ -71,9 +74,65 @@ pub async fn fetch_summaries<L: LakeStore>(
     cpu_bound(|| summaries(fetched.file))
 }
 
-/// A file's rows, [`READ_BATCH_ROWS`] at a time.
-pub fn row_batches(
+/// A file's rows, [`READ_BATCH_ROWS`] at a time, as Arrow batches.
+pub fn batches(
     file: File,
-) -> Result<impl Iterator<Item = Result<Vec<PullRequestRow>, ReadError>>, ReadError> {
-    Ok(reader(file, None)?.map(|batch| Ok(rows_from_batch(&batch?)?)))
+) -> Result<impl Iterator<Item = Result<RecordBatch, ReadError>>, ReadError> {
+    Ok(reader(file, None)?.map(|batch| Ok(batch?)))
+}
+
+/// What [`split`] makes of a batch.
+#[derive(Debug, Default)]
+pub struct Split {
+    /// Kept rows that go to the new file as they are, in the current
+    /// schema, with their delivery ids: no row is built.
+    pub direct: Option<(RecordBatch, Vec<String>)>,
+    /// Kept rows of an older schema, decoded.
+    pub rows: Vec<PullRequestRow>,
+    /// Kept rows to look up again, decoded.
+    pub repair: Vec<PullRequestRow>,
+}
+
+/// Splits a batch of a lake file by `keep` (which rows to keep) into the
+/// rows that are copied through and those to repair (when `repairing`,
+/// the kept rows with a repairable enrichment status).
+pub fn split(batch: &RecordBatch, keep: &[bool], repairing: bool) -> Result<Split, ReadError> {
+    let summaries = summaries_from_batch(batch)?;
+    let kept = |i: usize| keep.get(i).copied().unwrap_or(false);
+    let repairable = |i: usize| repairing && summaries[i].changed_files_status.is_repairable();
+    let direct: Vec<bool> = (0..batch.num_rows())
+        .map(|i| kept(i) && !repairable(i))
+        .collect();
+    let repair: Vec<bool> = (0..batch.num_rows())
+        .map(|i| kept(i) && repairable(i))
+        .collect();
+    let subset = |mask: &[bool]| -> Result<RecordBatch, ReadError> {
+        if mask.iter().all(|&m| m) {
+            return Ok(batch.clone());
+        }
+        Ok(filter_record_batch(
+            batch,
+            &BooleanArray::from(mask.to_vec()),
+        )?)
+    };
+    let mut out = Split::default();
+    if repair.contains(&true) {
+        out.repair = rows_from_batch(&subset(&repair)?)?;
+    }
+    if direct.contains(&true) {
+        let rows = subset(&direct)?;
+        match as_row_batch(&rows) {
+            Some(rows) => {
+                let ids = summaries
+                    .into_iter()
+                    .zip(&direct)
+                    .filter(|(_, &d)| d)
+                    .map(|(s, _)| s.delivery_id)
+                    .collect();
+                out.direct = Some((rows, ids));
+            }
+            None => out.rows = rows_from_batch(&rows)?,
+        }
+    }
+    Ok(out)
 }

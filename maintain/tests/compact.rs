@@ -316,9 +316,9 @@ async fn files_of_an_older_schema_are_rewritten_in_the_current_one() {
     let files = lake.files(&partition).await.unwrap();
     assert_eq!(files.len(), 1);
     let fetched = lake.fetch(&files[0].key).await.unwrap();
-    let rows: Vec<_> = hooklake_maintain::read::row_batches(fetched.file)
+    let rows: Vec<_> = hooklake_maintain::read::batches(fetched.file)
         .unwrap()
-        .flat_map(|b| b.unwrap())
+        .flat_map(|b| hooklake_schema::decode::rows_from_batch(&b.unwrap()).unwrap())
         .collect();
     assert_eq!(rows.len(), 2);
     let old_row = rows

@@ -64,6 +64,25 @@ fn changed_files_fields() -> Fields {
     ])
 }
 
+/// `batch` under [`row_schema`], if its columns are the row's columns,
+/// in order, with the same types (a file this version wrote, read back);
+/// `None` for anything else (an older schema: decode it row by row).
+pub fn as_row_batch(batch: &RecordBatch) -> Option<RecordBatch> {
+    let schema = row_schema();
+    let same_names = batch.schema().fields().len() == schema.fields().len()
+        && batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(schema.fields())
+            .all(|(a, b)| a.name() == b.name());
+    if !same_names {
+        return None;
+    }
+    // Checks each column's type (nested fields included) and nulls.
+    RecordBatch::try_new(schema, batch.columns().to_vec()).ok()
+}
+
 /// The schema of one row, in the order of [`PullRequestRow`]'s fields.
 pub fn row_schema() -> SchemaRef {
     static SCHEMA: OnceLock<SchemaRef> = OnceLock::new();
@@ -387,6 +406,27 @@ mod tests {
             changed_files_status: ChangedFilesStatus::Pending,
             payload: "{}".into(),
         }
+    }
+
+    #[test]
+    fn a_batch_of_the_row_schema_is_taken_as_it_is_and_others_are_not() {
+        let batch = rows_to_batch(&[row(None)]).unwrap();
+        // The same columns under a schema without the comments: taken.
+        let bare = Schema::new(
+            row_schema()
+                .fields()
+                .iter()
+                .map(|f| f.as_ref().clone().with_metadata(HashMap::new()))
+                .collect::<Vec<_>>(),
+        );
+        let plain = RecordBatch::try_new(Arc::new(bare), batch.columns().to_vec()).unwrap();
+        assert_eq!(as_row_batch(&plain).unwrap().schema(), row_schema());
+        // A column missing (an older schema): not taken.
+        assert!(as_row_batch(&batch.project(&[0, 1, 2]).unwrap()).is_none());
+        // Two columns swapped: not taken, even where the types agree.
+        let mut order: Vec<usize> = (0..batch.num_columns()).collect();
+        order.swap(0, 2);
+        assert!(as_row_batch(&batch.project(&order).unwrap()).is_none());
     }
 
     #[test]
