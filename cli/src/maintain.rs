@@ -185,24 +185,19 @@ fn render_plans(plans: &[PartitionPlan], options: &CompactOptions, can_repair: b
 
 fn render_report(report: &CompactReport, elapsed: std::time::Duration) -> String {
     let mut out = String::new();
-    let done: Vec<&PartitionOutcome> = report
-        .partitions
-        .iter()
-        .filter(|p| p.skipped.is_none())
-        .collect();
-    let sum = |f: fn(&PartitionOutcome) -> u64| done.iter().map(|p| f(p)).sum::<u64>();
+    let t = report.totals();
     out.push_str(&format!(
         "compacted {} partition(s) in {:.1?}: {} file(s) → {}, {} → {}, {} row(s) → {} ({} duplicate(s) removed), {} row(s) repaired\n",
-        done.len(),
+        t.rewritten,
         elapsed,
-        sum(|p| p.files_in as u64),
-        sum(|p| p.files_out as u64),
-        mb(sum(|p| p.bytes_in)),
-        mb(sum(|p| p.bytes_out)),
-        sum(|p| p.rows_in as u64),
-        sum(|p| p.rows_out as u64),
-        sum(|p| p.rows_in as u64) - sum(|p| p.rows_out as u64),
-        sum(|p| p.repaired as u64),
+        t.files_in,
+        t.files_out,
+        mb(t.bytes_in),
+        mb(t.bytes_out),
+        t.rows_in,
+        t.rows_out,
+        t.rows_in - t.rows_out,
+        t.repaired,
     ));
     for p in report.partitions.iter().filter(|p| p.skipped.is_some()) {
         out.push_str(&format!(

@@ -179,10 +179,7 @@ impl PartitionedWriter {
     pub fn push(&mut self, row: PullRequestRow) -> Result<Vec<PlannedFile>, IngestError> {
         let partition = partition_path(&row);
         let size = row.payload.len() + ROW_OVERHEAD_BYTES;
-        let file = match self.open.entry(partition.clone()) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(OpenFile::new()?),
-        };
+        let file = self.open_file(&partition)?;
         if file.deliveries.contains(&row.delivery_id) {
             return Ok(Vec::new());
         }
@@ -209,10 +206,7 @@ impl PartitionedWriter {
         if batch.num_rows() == 0 {
             return Ok(Vec::new());
         }
-        let file = match self.open.entry(partition.to_owned()) {
-            std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::btree_map::Entry::Vacant(e) => e.insert(OpenFile::new()?),
-        };
+        let file = self.open_file(partition)?;
         let mut fresh = Vec::with_capacity(deliveries.len());
         for id in deliveries {
             fresh.push(file.deliveries.insert(id));
@@ -229,6 +223,14 @@ impl PartitionedWriter {
         file.buffered_bytes += size;
         self.buffered_bytes += size;
         self.added(partition)
+    }
+
+    /// The open file of `partition`, opened if need be.
+    fn open_file(&mut self, partition: &str) -> Result<&mut OpenFile, IngestError> {
+        if !self.open.contains_key(partition) {
+            self.open.insert(partition.to_owned(), OpenFile::new()?);
+        }
+        Ok(self.open.get_mut(partition).expect("just opened"))
     }
 
     /// After rows were added to `partition`: closes what the limits say.

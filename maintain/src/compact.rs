@@ -404,7 +404,37 @@ pub struct CompactReport {
     pub failed: Vec<(String, String)>,
 }
 
+/// The rewritten partitions' figures, added up (skipped ones left out).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Partitions rewritten.
+    pub rewritten: usize,
+    pub files_in: usize,
+    pub files_out: usize,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
+    pub rows_in: usize,
+    pub rows_out: usize,
+    pub repaired: usize,
+}
+
 impl CompactReport {
+    /// What the rewritten partitions add up to.
+    pub fn totals(&self) -> Totals {
+        let mut t = Totals::default();
+        for p in self.partitions.iter().filter(|p| p.skipped.is_none()) {
+            t.rewritten += 1;
+            t.files_in += p.files_in;
+            t.files_out += p.files_out;
+            t.bytes_in += p.bytes_in;
+            t.bytes_out += p.bytes_out;
+            t.rows_in += p.rows_in;
+            t.rows_out += p.rows_out;
+            t.repaired += p.repaired;
+        }
+        t
+    }
+
     /// Whether everything selected was compacted (the exit status).
     pub fn is_clean(&self) -> bool {
         self.bad_files.is_empty() && self.failed.is_empty()

@@ -85,9 +85,7 @@ impl Schedule {
                 for bad in &report.bad_files {
                     tracing::error!(file = %bad.key, reason = %bad.reason, "unreadable lake file kept; its partition is not compacted");
                 }
-                for (partition, reason) in &report.failed {
-                    tracing::error!(%partition, %reason, "partition not compacted");
-                }
+                // A failed partition: compact_one has logged it.
             }
             Err(err) => {
                 tracing::error!(error = %err, "maintenance failed; trying again at the next run")

@@ -24,7 +24,7 @@ use hooklake_aws::S3Lake;
 use hooklake_github::Enricher;
 use hooklake_ingest::lake::LakeStore;
 use hooklake_maintain::compact::{
-    self, CompactOptions, CompactReport, LogProgress, DEFAULT_MEMORY_LIMIT,
+    self, CompactOptions, CompactReport, LogProgress, Totals, DEFAULT_MEMORY_LIMIT,
     DEFAULT_TARGET_FILE_BYTES,
 };
 use hooklake_maintain::select::{self, Selection};
@@ -58,13 +58,9 @@ struct Request {
 struct Summary {
     /// Partitions looked at.
     partitions: usize,
-    /// Partitions rewritten.
-    rewritten: usize,
-    files_in: usize,
-    files_out: usize,
-    rows_in: usize,
-    rows_out: usize,
-    repaired: usize,
+    /// What the rewritten ones add up to.
+    #[serde(flatten)]
+    totals: Totals,
     /// Partitions left as they were, and why.
     skipped: Vec<(String, String)>,
     bad_files: Vec<compact::BadFile>,
@@ -75,27 +71,18 @@ struct Summary {
 
 impl Summary {
     fn new(partitions: usize, report: CompactReport, left: Vec<String>) -> Summary {
-        let mut summary = Summary {
+        Summary {
             partitions,
+            totals: report.totals(),
+            skipped: report
+                .partitions
+                .into_iter()
+                .filter_map(|p| Some((p.partition, p.skipped?)))
+                .collect(),
             bad_files: report.bad_files,
             failed: report.failed,
             left,
-            ..Summary::default()
-        };
-        for outcome in report.partitions {
-            match outcome.skipped {
-                Some(reason) => summary.skipped.push((outcome.partition, reason)),
-                None => {
-                    summary.rewritten += 1;
-                    summary.files_in += outcome.files_in;
-                    summary.files_out += outcome.files_out;
-                    summary.rows_in += outcome.rows_in;
-                    summary.rows_out += outcome.rows_out;
-                    summary.repaired += outcome.repaired;
-                }
-            }
         }
-        summary
     }
 }
 
@@ -156,11 +143,11 @@ async fn handle(state: &State, event: LambdaEvent<serde_json::Value>) -> Result<
     let summary = Summary::new(partitions.len(), report, left);
     tracing::info!(
         partitions = summary.partitions,
-        rewritten = summary.rewritten,
-        files_in = summary.files_in,
-        files_out = summary.files_out,
-        rows_out = summary.rows_out,
-        repaired = summary.repaired,
+        rewritten = summary.totals.rewritten,
+        files_in = summary.totals.files_in,
+        files_out = summary.totals.files_out,
+        rows_out = summary.totals.rows_out,
+        repaired = summary.totals.repaired,
         left = summary.left.len(),
         "compaction done"
     );
@@ -191,7 +178,7 @@ async fn handle(state: &State, event: LambdaEvent<serde_json::Value>) -> Result<
     }
     Err(format!(
         "compacted {} of {} partitions; {}",
-        summary.rewritten,
+        summary.totals.rewritten,
         summary.partitions,
         problems.join("; ")
     )
