@@ -39,8 +39,11 @@ cargo test --locked --workspace 2>&1 | tee "$LOG_DIR/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 
-# The binaries the Python tests run: hooklake itself and the fake GitHub API.
-cargo build --locked -q -p hooklake -p hooklake-tests --bins
+# The Python tests run target/debug/hooklake and target/debug/fake-github,
+# which `cargo test --workspace` has just built for the crates' own
+# integration tests. (A separate `cargo build -p hooklake -p hooklake-tests`
+# resolved features for those two packages only and rebuilt 92 crates,
+# DataFusion and the AWS SDKs among them: minutes on a fresh machine.)
 
 step "the Worker in workerd (wrangler dev), the AWS pipeline end to end against moto; infra/ and workflows (terraform fmt, checkov, actionlint)"
 bash scripts/build-worker.sh
