@@ -186,7 +186,10 @@ fn send_works_against_serve_and_reports_the_answer() {
 
 #[test]
 fn demo_runs_end_to_end() {
-    let out = run(hooklake().env_remove("HOOKLAKE_WEBHOOK_SECRET").arg("demo"));
+    let out = run(hooklake()
+        .env_remove("HOOKLAKE_WEBHOOK_SECRET")
+        .env_remove("HOOKLAKE_GITHUB_TOKEN")
+        .arg("demo"));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}\n{}", stdout, stderr_of(&out));
     assert!(
@@ -196,7 +199,34 @@ fn demo_runs_end_to_end() {
     assert!(stdout.contains("401 rejected (bad_signature)"), "{stdout}");
     assert!(stdout.contains("200 pong (ping)"), "{stdout}");
     assert!(stdout.contains("flushed 2 row(s)"), "{stdout}");
-    assert!(stdout.contains("Codertocat/Hello-World"), "{stdout}");
+    // The reference query shows each merged row's changed files, looked up
+    // through the real client in the demo's recorded GitHub stand-in.
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|line| line.contains("Codertocat/Hello-World"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    for row in rows {
+        for file in ["docs/getting-started.md", "TODO.txt", "README.md"] {
+            assert!(row.contains(file), "{file} missing from {row}\n{stdout}");
+        }
+    }
+    assert!(stdout.contains("export HOOKLAKE_GITHUB_TOKEN="), "{stdout}");
+}
+
+#[test]
+fn demo_with_a_token_says_how_serve_uses_it() {
+    let out = run(hooklake()
+        .env_remove("HOOKLAKE_WEBHOOK_SECRET")
+        .env("HOOKLAKE_GITHUB_TOKEN", "ghp_not_used_by_the_demo")
+        .arg("demo"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}\n{}", stdout, stderr_of(&out));
+    assert!(
+        stdout.contains("HOOKLAKE_GITHUB_TOKEN is set: hooklake serve looks"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("ghp_not_used_by_the_demo"), "{stdout}");
 }
 
 #[test]
