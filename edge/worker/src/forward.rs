@@ -17,6 +17,7 @@ use aws_sigv4::sign::v4;
 use chrono::{DateTime, Utc};
 use hooklake_schema::envelope::{Body, Envelope, StoredPayload};
 use md5::Md5;
+use secrecy::ExposeSecret;
 use sha2::{Digest, Sha256};
 
 use crate::settings::Settings;
@@ -112,7 +113,7 @@ fn signed(
 ) -> Result<SignedRequest, ForwardError> {
     let identity = Credentials::new(
         settings.access_key_id.clone(),
-        settings.secret_access_key.clone(),
+        settings.secret_access_key.expose_secret().to_owned(),
         None,
         None,
         "worker-settings",

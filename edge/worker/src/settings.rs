@@ -1,6 +1,7 @@
 //! The Worker's settings: secrets and vars from `wrangler.toml` / `wrangler secret put`.
 
 use hooklake_edge::WebhookSecrets;
+use secrecy::SecretString;
 
 /// A setting the Worker needs but does not have.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -18,8 +19,8 @@ pub struct Settings {
     pub region: String,
     /// `AWS_ACCESS_KEY_ID`.
     pub access_key_id: String,
-    /// `AWS_SECRET_ACCESS_KEY`.
-    pub secret_access_key: String,
+    /// `AWS_SECRET_ACCESS_KEY` (Debug prints it redacted).
+    pub secret_access_key: SecretString,
     /// `CLAIM_CHECK_BUCKET`: where payloads too big for a message go. Without
     /// it, such deliveries are answered 503 (nothing is silently dropped).
     pub claim_check_bucket: Option<String>,
@@ -50,7 +51,7 @@ impl Settings {
             queue_url: need("SQS_QUEUE_URL")?,
             region: need("AWS_REGION")?,
             access_key_id: need("AWS_ACCESS_KEY_ID")?,
-            secret_access_key: need("AWS_SECRET_ACCESS_KEY")?,
+            secret_access_key: need("AWS_SECRET_ACCESS_KEY")?.into(),
             claim_check_bucket: optional("CLAIM_CHECK_BUCKET"),
             endpoint_url: optional("AWS_ENDPOINT_URL").map(|u| u.trim_end_matches('/').to_owned()),
             alert_queue_url: optional("SQS_ALERT_QUEUE_URL"),
@@ -111,5 +112,25 @@ mod tests {
             Settings::from_lookup(lookup(&all)).unwrap().secrets.len(),
             2
         );
+    }
+
+    #[test]
+    fn debug_prints_no_secret() {
+        let all = [
+            ("WEBHOOK_SECRET", "webhook-secret-value"),
+            ("WEBHOOK_SECRET_PREVIOUS", "previous-secret-value"),
+            ("SQS_QUEUE_URL", "u"),
+            ("AWS_REGION", "r"),
+            ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("AWS_SECRET_ACCESS_KEY", "aws-secret-key-value"),
+        ];
+        let printed = format!("{:?}", Settings::from_lookup(lookup(&all)).unwrap());
+        for secret in [
+            "webhook-secret-value",
+            "previous-secret-value",
+            "aws-secret-key-value",
+        ] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
     }
 }

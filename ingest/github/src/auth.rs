@@ -4,6 +4,7 @@
 use std::sync::Mutex;
 
 use chrono::{DateTime, Duration, Utc};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::GitHubError;
@@ -131,7 +132,8 @@ pub fn app_jwt(
 /// An installation token and when it stops working.
 #[derive(Debug, Clone)]
 pub struct CachedToken {
-    pub token: String,
+    /// Debug prints it redacted.
+    pub token: SecretString,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -149,7 +151,7 @@ impl TokenCache {
         cached
             .as_ref()
             .filter(|c| c.expires_at - RENEW_BEFORE > now)
-            .map(|c| c.token.clone())
+            .map(|c| c.token.expose_secret().to_owned())
     }
 
     pub fn put(&self, token: CachedToken) {
@@ -166,11 +168,24 @@ mod tests {
         let cache = TokenCache::default();
         let now = Utc::now();
         cache.put(CachedToken {
-            token: "t".into(),
+            token: "t".to_owned().into(),
             expires_at: now + Duration::minutes(60),
         });
         assert_eq!(cache.get(now).as_deref(), Some("t"));
         assert_eq!(cache.get(now + Duration::minutes(56)), None);
+    }
+
+    #[test]
+    fn a_cached_token_prints_redacted() {
+        let token = CachedToken {
+            token: "ghs_installation_token".to_owned().into(),
+            expires_at: Utc::now(),
+        };
+        let cache = TokenCache::default();
+        cache.put(token.clone());
+        for printed in [format!("{token:?}"), format!("{cache:?}")] {
+            assert!(!printed.contains("ghs_installation_token"), "{printed}");
+        }
     }
 
     #[test]

@@ -122,7 +122,7 @@ impl GitHubClient {
         let response = check(response, &url).await?;
         let token: InstallationToken = response.json().await.map_err(|e| transport(&url, e))?;
         self.tokens.put(CachedToken {
-            token: token.token.clone(),
+            token: token.token.clone().into(),
             expires_at: token.expires_at,
         });
         Ok(token.token)
