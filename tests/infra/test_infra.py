@@ -3,13 +3,18 @@ infra/, and actionlint over every workflow. None needs a cloud account or a
 provider download. (What the IAM policies and Glue columns say is checked in
 Rust: tests/tests/infra_terraform.rs.)"""
 
+import fnmatch
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,3 +100,49 @@ def test_no_long_lived_aws_keys_in_workflows():
         assert "AWS_SECRET_ACCESS_KEY" not in text, workflow.name
         if "configure-aws-credentials" in text:
             assert "role-to-assume" in text and "id-token: write" in text, workflow.name
+
+
+def release_assets():
+    """Each file name the release workflow publishes, with the job making it."""
+    jobs = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text())["jobs"]
+    uploaded = {}
+    for name, job in jobs.items():
+        targets = [row["target"] for row in job.get("strategy", {}).get("matrix", {}).get("include", [])]
+        for step in job.get("steps", []):
+            if step.get("uses", "").startswith("actions/upload-artifact"):
+                path = step["with"]["path"]
+                for target in targets or [None]:
+                    file = path.replace("${{ matrix.target }}", target) if target else path
+                    uploaded[file.rsplit("/", 1)[-1]] = name
+    publish = jobs["publish"]
+    assert set(publish["needs"]) == set(uploaded.values()), "publish must wait for every job that uploads"
+    run_text = " ".join(step.get("run", "") for step in publish["steps"])
+    release = next(line for line in run_text.replace("\\\n", " ").splitlines() if "gh release create" in line)
+    patterns = [arg.removeprefix("dist/") for arg in shlex.split(release) if arg.startswith("dist/")]
+    published = {f for f in uploaded if any(fnmatch.fnmatch(f, p) for p in patterns)}
+    assert "SHA256SUMS" in patterns
+    checksummed = next(step["run"] for step in publish["steps"] if "sha256sum" in step.get("run", ""))
+    for file in published:
+        assert any(fnmatch.fnmatch(file, p) for p in shlex.split(checksummed)), f"{file} has no checksum"
+    return published | {"SHA256SUMS"}
+
+
+def test_every_download_the_readme_links_is_built_by_a_release_job():
+    links = set(re.findall(r"releases/latest/download/([\w.+-]+)", (ROOT / "README.md").read_text()))
+    assert {
+        "hooklake-x86_64-unknown-linux-gnu.tar.gz",
+        "hooklake-aarch64-unknown-linux-gnu.tar.gz",
+        "hooklake-aarch64-apple-darwin.tar.gz",
+        "SHA256SUMS",
+    } <= links
+    assets = release_assets()
+    assert links <= assets, f"the README links what no release job makes: {links - assets}"
+
+
+def test_binstall_metadata_names_the_released_archives():
+    cli = tomllib.loads((ROOT / "cli/Cargo.toml").read_text())
+    binstall = cli["package"]["metadata"]["binstall"]
+    archive = binstall["pkg-url"].rsplit("/", 1)[-1]
+    assets = release_assets()
+    for target in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu", "aarch64-apple-darwin", "x86_64-apple-darwin"]:
+        assert archive.replace("{ target }", target) in assets
