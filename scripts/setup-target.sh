@@ -1,24 +1,32 @@
 #!/usr/bin/env bash
-# Makes a wasm32-unknown-unknown Rust toolchain available and prints the
-# directory to put first on PATH for wasm builds.
+# Makes a Rust toolchain for a cross target available and prints the
+# directory to put first on PATH for builds for it.
+#   scripts/setup-target.sh wasm32-unknown-unknown    the Worker (scripts/setup-wasm.sh)
+#   scripts/setup-target.sh aarch64-unknown-linux-gnu the release's arm64 Lambda (bench/lambda-arm64.sh)
 #
-# Route 1 (developer laptops): rustup's own target.
+# Route 1 (developer laptops, GitHub's runners): rustup's own target.
 # Route 2 (machines without rustup's download server): Debian's second
-# toolchain (rustc-web) with a wasm32 std built once into its sysroot.
+# toolchain (rustc-web) with the target's std built once into its sysroot.
 # See docs/development.md for why the second route exists.
 set -euo pipefail
 
+TARGET="${1:?usage: setup-target.sh TARGET}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 TOOLS="$ROOT/.tools"
-BIN="$TOOLS/wasm-bin"
+BIN="$TOOLS/bin-$TARGET"
 mkdir -p "$TOOLS"
+# The target dir that builds against this std (emptied when the std changes).
+case "$TARGET" in
+  wasm32-*) TARGET_DIR="$ROOT/target/wasm" ;;
+  *) TARGET_DIR="$ROOT/target/$TARGET" ;;
+esac
 
-log() { echo "[setup-wasm] $*" >&2; }
+log() { echo "[setup-target $TARGET] $*" >&2; }
 
-have_wasm_std() { # $1 = rustc
+have_std() { # $1 = rustc
   local sysroot
   sysroot="$("$1" --print sysroot 2>/dev/null)" || return 1
-  compgen -G "$sysroot/lib/rustlib/wasm32-unknown-unknown/lib/libstd-*.rlib" >/dev/null
+  compgen -G "$sysroot/lib/rustlib/$TARGET/lib/libstd-*.rlib" >/dev/null
 }
 
 link_toolchain() { # $1 = dir holding cargo and rustc
@@ -31,16 +39,16 @@ link_toolchain() { # $1 = dir holding cargo and rustc
 # Route 1: rustup (HOOKLAKE_WASM_ROUTE=debian skips it, to test route 2).
 if [[ "${HOOKLAKE_WASM_ROUTE:-}" != debian ]] && command -v rustup >/dev/null; then
   RUSTUP_RUSTC="$(rustup which rustc 2>/dev/null || true)"
-  if [[ -n "$RUSTUP_RUSTC" ]] && { have_wasm_std "$RUSTUP_RUSTC" || timeout 60 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; }; then
-    if have_wasm_std "$RUSTUP_RUSTC"; then
+  if [[ -n "$RUSTUP_RUSTC" ]] && { have_std "$RUSTUP_RUSTC" || timeout 60 rustup target add "$TARGET" >/dev/null 2>&1; }; then
+    if have_std "$RUSTUP_RUSTC"; then
       link_toolchain "$(dirname "$(rustup which cargo)")"
       exit 0
     fi
   fi
-  log "rustup cannot provide wasm32-unknown-unknown here; using Debian's rustc-web"
+  log "rustup cannot provide $TARGET here; using Debian's rustc-web"
 fi
 
-# Route 2: Debian rustc-web + a wasm32 std built once.
+# Route 2: Debian rustc-web + the target's std built once.
 if [[ ! -x /usr/bin/rustc ]] || ! /usr/bin/rustc --version | grep -q . || [[ ! -d /usr/lib/rustlib/src/rust/library ]] || ! command -v rust-lld >/dev/null; then
   log "installing rustc-web, cargo-web, rust-web-src, lld (apt)"
   export DEBIAN_FRONTEND=noninteractive
@@ -48,30 +56,33 @@ if [[ ! -x /usr/bin/rustc ]] || ! /usr/bin/rustc --version | grep -q . || [[ ! -
   apt-get install -y -qq rustc-web cargo-web rust-web-src lld-22 >&2
 fi
 
-if ! have_wasm_std /usr/bin/rustc; then
-  log "building the wasm32 standard library once (about a minute)"
+if ! have_std /usr/bin/rustc; then
+  log "building the $TARGET standard library once (about a minute)"
   WORK="$(mktemp -d)"
   mkdir -p "$WORK/src"
-  cat >"$WORK/Cargo.toml" <<'TOML'
+  # wasm32 runs panic=abort; a native std must unwind like the binaries linking it.
+  PANIC=unwind
+  [[ "$TARGET" == wasm32-* ]] && PANIC=abort
+  cat >"$WORK/Cargo.toml" <<TOML
 [package]
-name = "wasm_std_seed"
+name = "std_seed"
 version = "0.0.0"
 edition = "2021"
 [lib]
 path = "src/lib.rs"
 [profile.release]
-panic = "abort"
+panic = "$PANIC"
 TOML
   echo '#![no_std]' >"$WORK/src/lib.rs"
   (cd "$WORK" && RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS=-Cembed-bitcode=yes \
-    /usr/bin/cargo build -q --release --target wasm32-unknown-unknown \
+    /usr/bin/cargo build -q --release --target "$TARGET" \
     -Zbuild-std=std,panic_abort,panic_unwind >&2)
-  DEST="$(/usr/bin/rustc --print sysroot)/lib/rustlib/wasm32-unknown-unknown/lib"
+  DEST="$(/usr/bin/rustc --print sysroot)/lib/rustlib/$TARGET/lib"
   mkdir -p "$DEST"
-  find "$WORK/target/wasm32-unknown-unknown/release/deps" -name '*.rlib' ! -name 'libwasm_std_seed-*' -exec cp {} "$DEST/" \;
+  find "$WORK/target/$TARGET/release/deps" -name '*.rlib' ! -name 'libstd_seed-*' -exec cp {} "$DEST/" \;
   rm -rf "$WORK"
   # A std change invalidates everything built against the old one.
-  rm -rf "$ROOT/target/wasm"
+  rm -rf "$TARGET_DIR"
 fi
 
 link_toolchain /usr/bin

@@ -198,6 +198,25 @@ def small_event(n=10_000):
     return {"Records": [record(i, envelope(i, compact(merged(json.loads(json.dumps(small)), i)))) for i in range(n)]}
 
 
+def start_moto():
+    """moto's server on a free loopback port, with the bucket `bench`:
+    (process, endpoint URL, S3 client)."""
+    moto_port = free_port()
+    moto_proc = subprocess.Popen([str(pathlib.Path(sys.executable).with_name("moto_server")), "-H", "127.0.0.1",
+                                  "-p", str(moto_port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto = f"http://127.0.0.1:{moto_port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", moto_port), 0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    s3 = boto3.client("s3", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="testing",
+                      aws_secret_access_key="testing")
+    s3.create_bucket(Bucket="bench")
+    return moto_proc, moto, s3
+
+
 def cold_inits(command, cwd, moto, starts):
     """Process start → first GET /next, in ms, sorted."""
     inits = []
@@ -240,19 +259,7 @@ def main():
         ENVELOPE_VERSION = 1
     python = sys.executable
     python_function = [python, "-m", "awslambdaric", "py_handler.handler"]
-    moto_port = free_port()
-    moto_proc = subprocess.Popen([str(pathlib.Path(python).with_name("moto_server")), "-H", "127.0.0.1", "-p", str(moto_port)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    moto = f"http://127.0.0.1:{moto_port}"
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", moto_port), 0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    s3 = boto3.client("s3", endpoint_url=moto, region_name="us-east-1", aws_access_key_id="testing",
-                      aws_secret_access_key="testing")
-    s3.create_bucket(Bucket="bench")
+    moto_proc, moto, _ = start_moto()
     work = pathlib.Path(tempfile.mkdtemp(prefix="hooklake-lambda-bench-"))
     try:
         # Zip size: the bootstrap as cargo-lambda packages it.
