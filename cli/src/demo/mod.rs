@@ -27,7 +27,7 @@ pub async fn run() -> anyhow::Result<()> {
         .prefix("hooklake-demo-")
         .tempdir()?;
     let lake = dir.path().join("lake");
-    // Changed files come from recorded samples through the real client, so
+    // Changed files come from sample answers through the real client, so
     // the reference query shows them without a network or a token.
     let github = sample_github::SampleGitHub::start().await?;
     let sample_client = GitHubClient::new(&github.url, Credentials::Token("sample".into()))?;

@@ -1,7 +1,7 @@
 //! A stand-in for GitHub's REST API on loopback that answers the demo's
-//! changed-files lookups from recorded sample responses
-//! (`samples/github/`), so `hooklake demo` shows the whole row with no
-//! network and no token. The demo's rows go through the same
+//! changed-files lookups from sample answers in GitHub's documented shape
+//! (`samples/github/`, made up for the demo, not recorded from github.com),
+//! so `hooklake demo` shows the whole row with no network and no token. The demo's rows go through the same
 //! [`GitHubClient`](hooklake_github::GitHubClient) and enrichment code as
 //! `serve`'s; only the address differs.
 
@@ -10,8 +10,8 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 
-/// Each recorded answer, by the request path GitHub serves it at.
-const RECORDED: &[(&str, &str)] = &[(
+/// Each sample answer, by the request path GitHub serves it at.
+const SAMPLES: &[(&str, &str)] = &[(
     "/repos/Codertocat/Hello-World/pulls/2/files",
     include_str!("../../samples/github/repos/Codertocat/Hello-World/pulls/2/files.json"),
 )];
@@ -47,7 +47,7 @@ impl Drop for SampleGitHub {
 
 async fn answer(uri: Uri) -> Response {
     let json = [(CONTENT_TYPE, "application/json; charset=utf-8")];
-    match RECORDED.iter().find(|(path, _)| *path == uri.path()) {
+    match SAMPLES.iter().find(|(path, _)| *path == uri.path()) {
         Some((_, body)) => (json, *body).into_response(),
         None => (StatusCode::NOT_FOUND, json, NOT_FOUND).into_response(),
     }
