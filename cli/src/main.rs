@@ -86,7 +86,9 @@ enum Command {
     /// row to repair.
     Compact(CompactArgs),
     /// Show what the lake holds: partitions, files, small files, rows by
-    /// changed_files_status, duplicate deliveries and freshness.
+    /// changed_files_status, duplicate deliveries and freshness. With
+    /// --delivery ID: where that one delivery is (serve's queue, its dead
+    /// letters, or the lake file holding its row).
     Status(StatusArgs),
 }
 
@@ -163,6 +165,15 @@ struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     format: hooklake::maintain::StatusFormat,
+    /// Trace one delivery by its GitHub delivery id (the X-GitHub-Delivery
+    /// header; GitHub's "Recent Deliveries" lists it). Exit status 1 when it
+    /// is neither queued nor in the lake.
+    #[arg(long, value_name = "ID")]
+    delivery: Option<String>,
+    /// serve's queue file, for --delivery on a local lake (default: the one
+    /// serve uses inside the lake).
+    #[arg(long, value_name = "FILE")]
+    queue: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -385,6 +396,27 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let enricher = args.github.enricher().await?;
             if !maintain::compact(&lake, request, &enricher).await? {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Status(args) if args.delivery.is_some() => {
+            let lake = maintain::Lake::open(&args.lake.lake).await?;
+            let queue = match (&lake, args.queue) {
+                (_, Some(queue)) => Some(queue),
+                (maintain::Lake::Local(_), None) => Some(hooklake::serve::default_queue_path(
+                    std::path::Path::new(&args.lake.lake),
+                )),
+                (maintain::Lake::S3(_), None) => None,
+            };
+            let found = maintain::delivery_status(
+                &lake,
+                &args.select.selection()?,
+                args.delivery.as_deref().unwrap_or_default(),
+                queue.as_deref(),
+                args.format,
+            )
+            .await?;
+            if !found {
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -245,6 +245,85 @@ pub async fn status(
     Ok(status.unreadable.is_empty())
 }
 
+/// Where one delivery is: serve's queue (pending, in a batch, a dead
+/// letter) and the lake files holding its row. Returns whether it was
+/// found anywhere.
+pub async fn delivery_status(
+    lake: &Lake,
+    selection: &Selection,
+    delivery_id: &str,
+    queue: Option<&std::path::Path>,
+    format: StatusFormat,
+) -> anyhow::Result<bool> {
+    let queued = match queue.filter(|q| q.exists()) {
+        Some(path) => crate::serve::queue::find_delivery(path, delivery_id)?,
+        None => None,
+    };
+    let (rows, unreadable) =
+        with_lake!(lake, |l| status::find_delivery(l, selection, delivery_id)
+            .await)?;
+    let location = with_lake!(lake, |l| l.location());
+    match format {
+        StatusFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "delivery_id": delivery_id,
+                "lake": location,
+                "queue": queued,
+                "rows": rows,
+                "unreadable": unreadable,
+            }))?
+        ),
+        StatusFormat::Text => {
+            let mut out = format!("delivery {delivery_id}\n");
+            let since = |ms: i64| {
+                chrono::DateTime::from_timestamp_millis(ms)
+                    .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+                    .unwrap_or_default()
+            };
+            match &queued {
+                Some(crate::serve::queue::QueuedDelivery::Pending { enqueued_at_ms }) => out
+                    .push_str(&format!(
+                        "  queued since {}, waiting for the next batch\n",
+                        since(*enqueued_at_ms)
+                    )),
+                Some(crate::serve::queue::QueuedDelivery::InBatch { enqueued_at_ms }) => out
+                    .push_str(&format!(
+                        "  queued since {}, in a batch being written\n",
+                        since(*enqueued_at_ms)
+                    )),
+                Some(crate::serve::queue::QueuedDelivery::DeadLetter {
+                    failed_at_ms,
+                    error,
+                }) => out.push_str(&format!(
+                    "  a dead letter since {}: {error}\n",
+                    since(*failed_at_ms)
+                )),
+                None => {}
+            }
+            for row in &rows {
+                out.push_str(&format!(
+                    "  in the lake: {}/{} (changed_files_status {})\n",
+                    location.trim_end_matches('/'),
+                    row.key.trim_start_matches('/'),
+                    row.changed_files_status
+                ));
+            }
+            for bad in &unreadable {
+                out.push_str(&format!(
+                    "  unreadable, not searched: {}: {}\n",
+                    bad.key, bad.reason
+                ));
+            }
+            if queued.is_none() && rows.is_empty() {
+                out.push_str("  not found: not queued here and not in the lake. On AWS, look in the dead-letter queue (hooklake dlq dump) and in GitHub's Recent Deliveries for its answer.\n");
+            }
+            print!("{out}");
+        }
+    }
+    Ok(queued.is_some() || !rows.is_empty())
+}
+
 fn render_status(status: &LakeStatus) -> String {
     let mut out = format!("lake: {}\n", status.location);
     out.push_str(&format!(

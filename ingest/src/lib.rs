@@ -36,6 +36,7 @@ pub mod alloc;
 pub mod encode;
 pub mod lake;
 pub mod local;
+pub mod metrics;
 pub mod pipeline;
 pub mod plan;
 pub mod policy;

@@ -87,6 +87,8 @@ pub enum FailureKind {
 #[derive(Debug, Clone)]
 pub struct Failure {
     pub message_id: String,
+    /// The GitHub delivery id, when the message got far enough to tell.
+    pub delivery_id: Option<String>,
     pub kind: FailureKind,
     pub reason: String,
 }
@@ -97,6 +99,8 @@ pub struct WrittenFile {
     /// Where it landed (path or object key).
     pub location: String,
     pub rows: usize,
+    /// Its size in bytes.
+    pub bytes: usize,
     /// The delivery ids in it.
     pub deliveries: Vec<String>,
 }
@@ -128,6 +132,10 @@ enum Decoded {
     Row(PullRequestRow),
     Stored(StoredPayload, Envelope),
 }
+
+/// Delivery ids per `file written` log line: a line stays well under
+/// CloudWatch Logs' 256 KB event limit.
+const DELIVERIES_PER_LOG_LINE: usize = 1_000;
 
 fn decode(body: &str) -> Result<Decoded, IngestError> {
     let envelope = Envelope::from_line(body)?;
@@ -203,9 +211,11 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
         let mut rows = Vec::with_capacity(decoded.len());
         let mut messages_of: HashMap<String, Vec<String>> = HashMap::new();
         for (message_id, decoded) in decoded {
+            let mut delivery_id = None;
             let row = match decoded {
                 Ok(Decoded::Row(row)) => Ok(row),
                 Ok(Decoded::Stored(stored, envelope)) => {
+                    delivery_id = Some(envelope.delivery_id.clone());
                     self.fetch_stored(&stored, &envelope).await
                 }
                 Err(error) => Err((FailureKind::BadMessage, error.to_string())),
@@ -219,9 +229,10 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
                     rows.push(row);
                 }
                 Err((kind, reason)) => {
-                    tracing::warn!(message_id = %message_id, %reason, "message cannot become a row");
+                    tracing::warn!(message_id = %message_id, delivery_id = delivery_id.as_deref().unwrap_or("-"), %reason, "message cannot become a row");
                     report.failed.push(Failure {
                         message_id,
+                        delivery_id,
                         kind,
                         reason,
                     });
@@ -257,15 +268,22 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
 
         // put, concurrently
         let puts = planned.into_iter().map(|file| async move {
-            let (rows, deliveries) = (file.rows, file.deliveries);
+            let (rows, deliveries, bytes) = (file.rows, file.deliveries, file.bytes.len());
             match self.sink.put(file.key, file.bytes).await {
-                Ok(location) => Ok(WrittenFile {
-                    location,
-                    rows,
-                    deliveries,
-                }),
+                Ok(location) => {
+                    // Where each delivery landed: `grep DELIVERY_ID` finds it.
+                    for chunk in deliveries.chunks(DELIVERIES_PER_LOG_LINE) {
+                        tracing::info!(file = %location, rows, bytes, deliveries = %chunk.join(","), "file written");
+                    }
+                    Ok(WrittenFile {
+                        location,
+                        rows,
+                        bytes,
+                        deliveries,
+                    })
+                }
                 Err(error) => {
-                    tracing::error!(%error, "cannot write a file; its messages will be retried");
+                    tracing::error!(%error, deliveries = %deliveries.join(","), "cannot write a file; its messages will be retried");
                     Err((deliveries, error))
                 }
             }
@@ -305,6 +323,7 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
             for message_id in message_ids {
                 report.failed.push(Failure {
                     message_id,
+                    delivery_id: Some(delivery.clone()),
                     kind: FailureKind::Write,
                     reason: reason.clone(),
                 });

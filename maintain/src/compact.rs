@@ -435,6 +435,29 @@ impl CompactReport {
         t
     }
 
+    /// The shared metrics of this run (an EMF line per Lambda invocation).
+    pub fn samples(&self) -> Vec<hooklake_schema::metrics::Sample> {
+        use hooklake_schema::metrics::{self, Sample};
+        let t = self.totals();
+        let mut samples = vec![
+            Sample::new(&metrics::PARTITIONS_COMPACTED, t.rewritten as f64),
+            Sample::new(&metrics::ROWS_REPAIRED, t.repaired as f64),
+            Sample::new(&metrics::FILES_WRITTEN, t.files_out as f64),
+            Sample::new(&metrics::BYTES_WRITTEN, t.bytes_out as f64),
+        ];
+        // Like every labelled value, only when it happened: each name is a
+        // CloudWatch custom metric, billed once it has data.
+        let failed = self.bad_files.len() + self.failed.len();
+        if failed > 0 {
+            samples.push(Sample::labelled(
+                &metrics::FAILURES,
+                "compaction",
+                failed as f64,
+            ));
+        }
+        samples
+    }
+
     /// Whether everything selected was compacted (the exit status).
     pub fn is_clean(&self) -> bool {
         self.bad_files.is_empty() && self.failed.is_empty()

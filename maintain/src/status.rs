@@ -117,3 +117,51 @@ pub async fn status<L: LakeStore>(
     }
     Ok(lake_status)
 }
+
+/// One row of a delivery, and the file it is in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveryRow {
+    /// The file's key under the table root (`merged_date=…/part-….parquet`).
+    pub key: String,
+    pub changed_files_status: String,
+    pub merged_at: Option<DateTime<Utc>>,
+    pub received_at: Option<DateTime<Utc>>,
+}
+
+/// Every row of `delivery_id` in the selected partitions, and its file
+/// (more than one only until compaction removes duplicates). Reads the
+/// summary columns of each file, never the payloads.
+pub async fn find_delivery<L: LakeStore>(
+    lake: &L,
+    selection: &Selection,
+    delivery_id: &str,
+) -> Result<(Vec<DeliveryRow>, Vec<BadFile>), LakeError> {
+    let mut found = Vec::new();
+    let mut unreadable = Vec::new();
+    for partition in selection.partitions(lake).await? {
+        for file in lake.files(&partition).await? {
+            let rows = match fetch_summaries(lake, &file.key).await {
+                Ok(rows) => rows,
+                Err(err) if err.is_gone() => continue,
+                Err(err) => {
+                    unreadable.push(BadFile {
+                        key: file.key,
+                        reason: err.to_string(),
+                    });
+                    continue;
+                }
+            };
+            found.extend(
+                rows.into_iter()
+                    .filter(|r| r.delivery_id == delivery_id)
+                    .map(|r| DeliveryRow {
+                        key: file.key.clone(),
+                        changed_files_status: r.changed_files_status.as_str().to_owned(),
+                        merged_at: r.merged_at,
+                        received_at: r.received_at,
+                    }),
+            );
+        }
+    }
+    Ok((found, unreadable))
+}

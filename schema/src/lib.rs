@@ -8,6 +8,8 @@
 //!   "this delivery is a merged pull request".
 //! - [`row`]: the row kept for each merged pull request, extracted from a payload.
 //! - [`partition`]: the Hive partition a row belongs to.
+//! - [`metrics`]: the metric names every shell emits, and their CloudWatch
+//!   Embedded Metric Format encoding.
 //! - `arrow` (feature `arrow`): the Arrow schema and record batches of rows.
 //! - `catalog` (feature `arrow`): the Athena DDL and Glue columns, generated
 //!   from the Arrow schema, never written by hand.
@@ -27,6 +29,7 @@
 //! ```
 
 pub mod envelope;
+pub mod metrics;
 pub mod partition;
 pub mod payload;
 pub mod row;

@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -162,7 +163,9 @@ def start_worker(settings, extra_args=()):
 
     port = free_port()
     state = tempfile.mkdtemp(prefix="wrangler-state-")  # fresh KV per Worker
-    args = ["npx", "wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port), "--log-level", "warn",
+    # --log-level log: the Worker's one line per request reaches the log file
+    # (target/wrangler-PORT.log, see worker_log) that the tracing test reads.
+    args = ["npx", "wrangler", "dev", "--ip", "127.0.0.1", "--port", str(port), "--log-level", "log",
             "--persist-to", state, *extra_args]
     for key, value in settings.items():
         args += ["--var", f"{key}:{value}"]
@@ -176,6 +179,12 @@ def start_worker(settings, extra_args=()):
         procs.stop(proc)
         raise
     return proc, url
+
+
+def worker_log(url):
+    """The log file of the Worker serving `url` (what start_worker writes)."""
+    port = urllib.parse.urlparse(url).port
+    return ROOT / "target" / f"wrangler-{port}.log"
 
 
 def stop_worker(proc):

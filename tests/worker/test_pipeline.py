@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 import procs
-from conftest import BUCKET, REGION, ROOT, aws, drain, merged_payload, post
+from conftest import BUCKET, REGION, ROOT, aws, drain, merged_payload, post, worker_log
 
 BIN_DIR = pathlib.Path(os.environ.get("HOOKLAKE_BIN", str(ROOT / "target" / "debug" / "hooklake"))).parent
 HOOKLAKE = str(BIN_DIR / "hooklake")
@@ -116,6 +116,70 @@ def test_worker_to_sqs_to_poller_to_s3_to_duckdb(worker, aws_resources, moto, gi
     assert len(dedup) == 3, "one row per merged pull request"
     statuses = con.execute("SELECT DISTINCT changed_files_status FROM github_webhooks_table").fetchall()
     assert statuses == [("complete",)]
+
+
+def wait_for_line(path, *needles, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        lines = [l for l in path.read_text(errors="replace").splitlines() if all(n in l for n in needles)]
+        if lines:
+            return lines
+        time.sleep(0.2)
+    raise AssertionError(f"no line with {needles} in {path}")
+
+
+def test_one_delivery_is_traced_by_its_id_from_the_edge_to_its_object(worker, aws_resources, moto, github):
+    """grep DELIVERY_ID at each hop: the Worker's log line, the queue
+    message's attribute, the poller's log naming the object, the object's
+    row, and `hooklake status --delivery` on the S3 lake."""
+    prefix = "trace/"
+    status, _, delivery = post(worker, "pull_request", payload_for("octo/trace", 7))
+    assert status == 202
+
+    # Edge: one structured line for the request, with the shared metric's names.
+    (edge,) = [json.loads(l[l.index("{"):l.rindex("}") + 1])
+               for l in wait_for_line(worker_log(worker), delivery)]
+    assert edge["metric"] == "deliveries"
+    assert (edge["outcome"], edge["reason"], edge["status"]) == ("accepted", "merged_pull_request", 202)
+    assert edge["bytes"] > 0 and edge["elapsed_ms"] >= 0
+
+    # Queue: the message carries the id as an attribute (peeked, left visible).
+    sqs = aws_resources["sqs"]
+    got = sqs.receive_message(QueueUrl=aws_resources["queue_url"], MessageAttributeNames=["All"],
+                              VisibilityTimeout=0, WaitTimeSeconds=2)["Messages"]
+    assert [m["MessageAttributes"]["delivery_id"]["StringValue"] for m in got] == [delivery]
+
+    # Ingest: the poller's log names the object the delivery landed in.
+    env = aws_env(moto, HOOKLAKE_GITHUB_TOKEN="ghp_test", HOOKLAKE_GITHUB_API_URL=github)
+    env["RUST_LOG"] = "info"
+    out = hooklake("--log-format", "json", "ingest", "--queue-url", aws_resources["queue_url"],
+                   "--lake", f"s3://{BUCKET}/{prefix}", "--exit-when-empty", "--batch-window", "1s", env=env)
+    assert out.returncode == 0, out.stderr
+    logs = [json.loads(l) for l in out.stderr.splitlines() if l.startswith("{")]
+    (written,) = [l["fields"] for l in logs if delivery in l["fields"].get("deliveries", "")]
+    assert written["message"] == "file written"
+    key = written["file"]
+    assert key.startswith(prefix + "merged_date=") and key.endswith(".parquet"), written
+    emf = [json.loads(l) for l in out.stdout.splitlines() if l.startswith("{")]
+    assert emf and emf[0]["rows_written"] == 1.0, out.stdout
+
+    # S3: that object holds the delivery's row.
+    body = aws_resources["s3"].get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    import io
+
+    import pyarrow.parquet as pq
+    assert pq.read_table(io.BytesIO(body), columns=["delivery_id"]).column(0).to_pylist() == [delivery]
+
+    # And `hooklake status --delivery` finds it there.
+    found = hooklake("status", "--lake", f"s3://{BUCKET}/{prefix}", "--delivery", delivery, "--format", "json",
+                     env=aws_env(moto))
+    assert found.returncode == 0, found.stderr
+    answer = json.loads(found.stdout)
+    assert [r["key"] for r in answer["rows"]] == [key.removeprefix(prefix)], answer
+    assert answer["rows"][0]["changed_files_status"] == "complete"
+    missing = hooklake("status", "--lake", f"s3://{BUCKET}/{prefix}", "--delivery", "no-such-delivery",
+                       env=aws_env(moto))
+    assert missing.returncode == 1 and "not found" in missing.stdout
 
 
 def test_dlq_dump_then_import_and_redrive(moto, tmp_path):

@@ -172,6 +172,30 @@ def test_rejections_are_counted_and_raise_rate_limited_alerts(aws_resources, pro
         stop_worker(proc)
 
 
+def test_a_down_queue_is_503_and_sends_one_rate_limited_error_alert(aws_resources, proxy):
+    sqs = aws_resources["sqs"]
+    alerts_url = sqs.create_queue(QueueName="hooklake-edge-alerts-5xx")["QueueUrl"]
+    gone = aws_resources["queue_url"].rsplit("/", 1)[0] + "/no-such-queue"
+    proc, url = start_worker(worker_settings(aws_resources, proxy, SQS_QUEUE_URL=gone,
+                                             SQS_ALERT_QUEUE_URL=alerts_url))
+    try:
+        for _ in range(2):
+            status, answer, _ = post(url, "pull_request", merged_payload())
+            assert (status, answer["reason"]) == (503, "queue_unavailable")
+        import time
+
+        time.sleep(1)  # alerts are sent after the answer
+        got = sqs.receive_message(QueueUrl=alerts_url, MaxNumberOfMessages=10, WaitTimeSeconds=2,
+                                  MessageAttributeNames=["All"]).get("Messages", [])
+        errors = [m for m in got if m["MessageAttributes"]["kind"]["StringValue"] == "error"]
+        assert len(errors) == 1, "one alert per reason per window, not one per 503"
+        alert = json.loads(errors[0]["Body"])
+        assert (alert["kind"], alert["reason"], alert["status"]) == ("hooklake.edge.error", "queue_unavailable", 503)
+        assert alert["sample"]["event"] == "pull_request"
+    finally:
+        stop_worker(proc)
+
+
 def test_ip_allowlist_refreshed_by_cron_never_blocks_a_signed_delivery(aws_resources, proxy):
     import urllib.request
 

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use hooklake_github::Enricher;
 use hooklake_ingest::local::LocalLake;
+use hooklake_ingest::metrics::batch_samples;
 use hooklake_ingest::pipeline::{FailureKind, Message, NoPayloadStore, Pipeline};
 use hooklake_ingest::policy::FlushPolicy;
 use tokio::sync::watch;
@@ -34,6 +35,8 @@ pub struct Sink {
     pub enrich_budget: Duration,
     /// The last attempt to write the lake, for `/healthz`.
     pub health: Arc<Mutex<WriteHealth>>,
+    /// Where each batch's figures go (`/metrics`).
+    pub metrics: Arc<super::metrics::ServeMetrics>,
 }
 
 /// Whether the batcher can write the lake (why not is in the log).
@@ -66,12 +69,15 @@ pub async fn flush_batch(
             body,
         })
         .collect();
-    let enrich_until = Instant::now() + sink.enrich_budget;
+    let started = Instant::now();
+    let enrich_until = started + sink.enrich_budget;
     let pipeline = Pipeline {
         parallel: false,
         ..Pipeline::new(&sink.lake, &NoPayloadStore, &sink.enricher)
     };
     let report = pipeline.run(messages, enrich_until).await;
+    sink.metrics
+        .record(&batch_samples(&report, started.elapsed()));
 
     let write_failure = report.failed.iter().find(|f| f.kind == FailureKind::Write);
     if let Some(failure) = write_failure {
@@ -104,9 +110,6 @@ pub async fn flush_batch(
         dead_letters: dead.len(),
     };
     queue.complete(&batch, dead).await?;
-    for file in &report.files {
-        tracing::debug!(batch = %batch.id, file = %file.location, deliveries = ?file.deliveries, "file written");
-    }
     tracing::info!(
         batch = %batch.id,
         rows = flushed.rows,
@@ -161,7 +164,9 @@ pub async fn run(
             // Nothing due: the lake's maintenance may take a partition.
             Ok(None) => match maintenance.as_mut().filter(|m| m.is_due()) {
                 Some(schedule) => {
-                    schedule.step(&sink.lake, &sink.enricher).await;
+                    schedule
+                        .step(&sink.lake, &sink.enricher, &sink.metrics)
+                        .await;
                     Duration::ZERO
                 }
                 None => TICK,

@@ -11,7 +11,9 @@ use axum::Router;
 use hooklake_edge::{decide, Decision, HeaderLookup, Request, WebhookSecrets, MAX_BODY_BYTES};
 
 use super::batcher::WriteHealth;
+use super::metrics::ServeMetrics;
 use super::queue::DurableQueue;
+use hooklake_schema::metrics::{self, Sample};
 
 /// What every request handler shares.
 pub struct AppState {
@@ -21,6 +23,8 @@ pub struct AppState {
     pub write_health: Arc<std::sync::Mutex<WriteHealth>>,
     /// Lag (age of the oldest delivery not yet in the lake) that is unhealthy.
     pub lag_alarm: std::time::Duration,
+    /// What `/metrics` shows.
+    pub metrics: Arc<ServeMetrics>,
 }
 
 /// `http::HeaderMap` seen through the edge core's header interface.
@@ -32,10 +36,12 @@ impl HeaderLookup for Headers<'_> {
     }
 }
 
-/// `GET /healthz` for health; every other path and method is the webhook.
+/// `GET /healthz` for health, `GET /metrics` for Prometheus; every other
+/// path and method is the webhook.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/healthz", get(health))
+        .route("/metrics", get(prometheus))
         .fallback(webhook)
         // One byte over GitHub's cap reaches the core, which answers 413 with a reason.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES + 1))
@@ -72,6 +78,9 @@ async fn webhook(
             .await
         {
             tracing::error!(delivery_id = %envelope.delivery_id, error = %err, "could not make the delivery durable; answering 503 so GitHub records a failure to redeliver");
+            app.metrics.delivery("error", "queue_unavailable");
+            app.metrics
+                .record(&[Sample::labelled(&metrics::FAILURES, "queue", 1.0)]);
             return json_response(
                 503,
                 serde_json::json!({"outcome": "error", "reason": "queue_unavailable", "message": "the delivery could not be stored; redeliver it"}).to_string(),
@@ -83,9 +92,37 @@ async fn webhook(
         status = decision.status(),
         outcome = decision.outcome(),
         reason = decision.reason(),
+        bytes = body.len(),
         "delivery"
     );
+    app.metrics.delivery(decision.outcome(), decision.reason());
     json_response(decision.status(), decision.response_body())
+}
+
+/// The metrics, with the queue's gauges read now.
+async fn prometheus(State(app): State<Arc<AppState>>) -> Response {
+    match app.queue.stats().await {
+        Ok(stats) => app.metrics.record(&[
+            Sample::new(
+                &metrics::QUEUE_DEPTH,
+                (stats.pending + stats.in_flight) as f64,
+            ),
+            Sample::new(
+                &metrics::QUEUE_OLDEST_AGE,
+                stats.oldest_queued_age_ms as f64 / 1000.0,
+            ),
+        ]),
+        Err(err) => tracing::error!(error = %err, "metrics cannot read the queue"),
+    }
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        app.metrics.render(),
+    )
+        .into_response()
 }
 
 /// 200 while deliveries reach the lake; 503 with a reason when the lake

@@ -45,7 +45,12 @@ impl Schedule {
 
     /// Compacts the next partition of the run (starting a run if one is
     /// due). Failures are logged; the next run tries again.
-    pub async fn step(&mut self, lake: &LocalLake, enricher: &Enricher) {
+    pub async fn step(
+        &mut self,
+        lake: &LocalLake,
+        enricher: &Enricher,
+        metrics: &super::metrics::ServeMetrics,
+    ) {
         if self.pending.is_empty() {
             if Instant::now() < self.next_run {
                 return;
@@ -80,6 +85,12 @@ impl Schedule {
             &mut report,
         )
         .await;
+        if step.is_err() {
+            report
+                .failed
+                .push((partition.clone(), "see the log".into()));
+        }
+        metrics.record(&report.samples());
         match step {
             Ok(()) => {
                 for bad in &report.bad_files {

@@ -7,6 +7,7 @@
 pub mod batcher;
 pub mod http;
 pub mod maintenance;
+pub mod metrics;
 pub mod queue;
 
 use std::net::SocketAddr;
@@ -103,12 +104,14 @@ impl Server {
 
         let (stop, stopped) = watch::channel(false);
         let health = Arc::new(std::sync::Mutex::new(batcher::WriteHealth::default()));
+        let metrics = Arc::new(metrics::ServeMetrics::new());
         let state = Arc::new(http::AppState {
             secrets: config.secrets.clone(),
             queue: queue.clone(),
             write_health: health.clone(),
             lag_alarm: ((config.policy.max_age + config.enrich_budget) * LAG_ALARM_INTERVALS)
                 .max(MIN_LAG_ALARM),
+            metrics: metrics.clone(),
         });
         let mut http_stop = stopped.clone();
         let http = tokio::spawn(async move {
@@ -123,6 +126,7 @@ impl Server {
             enricher: config.enricher.clone(),
             enrich_budget: config.enrich_budget,
             health,
+            metrics,
         };
         let batcher = tokio::spawn(batcher::run(
             queue.clone(),

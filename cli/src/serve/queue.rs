@@ -324,6 +324,62 @@ fn append_group(conn: &mut Connection, group: &[Append]) -> rusqlite::Result<()>
 }
 
 /// Highest sequence number claimed by a batch (0 when none).
+/// Where a delivery is in serve's queue file, if it is there.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum QueuedDelivery {
+    /// Waiting for the next batch.
+    Pending { enqueued_at_ms: i64 },
+    /// In a batch being written to the lake.
+    InBatch { enqueued_at_ms: i64 },
+    /// Could not be ingested; kept with the reason.
+    DeadLetter { failed_at_ms: i64, error: String },
+}
+
+/// Looks `delivery_id` up in the queue file at `path`, read-only (serve may
+/// be running). `None`: not there (never queued, or already in the lake).
+pub fn find_delivery(path: &Path, delivery_id: &str) -> Result<Option<QueuedDelivery>, QueueError> {
+    let shown = path.display().to_string();
+    let corrupt = |e: rusqlite::Error| QueueError::Corrupt {
+        path: shown.clone(),
+        detail: e.to_string(),
+    };
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| QueueError::Open {
+            path: shown.clone(),
+            detail: e.to_string(),
+        })?;
+    conn.busy_timeout(Duration::from_secs(5)).map_err(corrupt)?;
+    let watermark = claimed_watermark(&conn).map_err(corrupt)?;
+    let queued: Option<(i64, i64)> = conn
+        .query_row(
+            "SELECT seq, enqueued_at_ms FROM queue WHERE delivery_id = ?1 ORDER BY seq DESC LIMIT 1",
+            params![delivery_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(corrupt)?;
+    if let Some((seq, enqueued_at_ms)) = queued {
+        return Ok(Some(if seq <= watermark {
+            QueuedDelivery::InBatch { enqueued_at_ms }
+        } else {
+            QueuedDelivery::Pending { enqueued_at_ms }
+        }));
+    }
+    conn.query_row(
+        "SELECT failed_at_ms, error FROM dead_letters WHERE delivery_id = ?1 ORDER BY failed_at_ms DESC LIMIT 1",
+        params![delivery_id],
+        |r| {
+            Ok(QueuedDelivery::DeadLetter {
+                failed_at_ms: r.get(0)?,
+                error: r.get(1)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(corrupt)
+}
+
 fn claimed_watermark(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT COALESCE(MAX(last_seq), 0) FROM batches", [], |r| {
         r.get(0)

@@ -181,15 +181,16 @@ pub fn send_message(
     send_to(settings, &settings.queue_url, line, attributes, now)
 }
 
-/// A signed SQS `SendMessage` of an alert to `queue_url`.
+/// A signed SQS `SendMessage` of an alert to `queue_url`; `kind`
+/// (`rejection`, `error`) becomes a message attribute to filter on.
 pub fn send_alert(
     settings: &Settings,
     queue_url: &str,
+    kind: &str,
     alert: &str,
     now: DateTime<Utc>,
 ) -> Result<SignedRequest, ForwardError> {
-    let attributes =
-        serde_json::json!({"kind": {"DataType": "String", "StringValue": "rejection"}});
+    let attributes = serde_json::json!({"kind": {"DataType": "String", "StringValue": kind}});
     send_to(settings, queue_url, alert, attributes, now)
 }
 

@@ -91,10 +91,29 @@ fn json_response(status: u16, body: String) -> Result<Response> {
         .with_headers(headers))
 }
 
-fn log(delivery: &str, status: u16, outcome: &str, reason: &str, detail: Option<&str>) {
-    // One JSON line per delivery; never the payload or a secret.
+/// What one request came to, for its log line.
+struct Answered<'a> {
+    delivery: &'a str,
+    status: u16,
+    outcome: &'a str,
+    reason: &'a str,
+    /// Body bytes received.
+    bytes: usize,
+    /// When the request arrived (ms since the epoch).
+    started_ms: i64,
+}
+
+fn log(answered: &Answered<'_>, detail: Option<&str>) {
+    // One JSON line per request, named like the shared `deliveries` metric
+    // (outcome, reason) so Workers Logs can count it; never the payload or
+    // a secret.
+    let status = answered.status;
     let line = serde_json::json!({
-        "delivery_id": delivery, "status": status, "outcome": outcome, "reason": reason, "detail": detail,
+        "metric": hooklake_schema::metrics::DELIVERIES.name,
+        "delivery_id": answered.delivery, "status": status, "outcome": answered.outcome,
+        "reason": answered.reason, "bytes": answered.bytes,
+        "elapsed_ms": (Date::now().as_millis() as i64 - answered.started_ms).max(0),
+        "detail": detail,
     });
     if status >= 500 {
         console_error!("{line}");
@@ -139,13 +158,21 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
+    let started_ms = Date::now().as_millis() as i64;
     let settings = match Settings::from_lookup(|name| setting(&env, name)) {
         Ok(settings) => settings,
         Err(missing) => {
+            // No settings, so no alert queue to tell: the log line is it.
+            let answered = Answered {
+                delivery: "-",
+                status: 500,
+                outcome: "error",
+                reason: "misconfigured",
+                bytes: 0,
+                started_ms,
+            };
             return error_response(
-                "-",
-                500,
-                "misconfigured",
+                &answered,
                 "the Worker is missing a setting; see its logs",
                 &missing.to_string(),
             );
@@ -185,77 +212,97 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         console_log!("{{\"delivery_id\":\"{claimed}\",\"warning\":\"signed delivery from outside GitHub's hook ranges; the allowlist may be stale\"}}");
     }
 
+    let alert = |status: u16, reason: &'static str| {
+        alert_if_due(&settings, &ctx, status, reason, &headers, &method, now)
+    };
     if (400..500).contains(&status) {
-        let counts = LIMITER.with(|l| l.borrow_mut().record(reason, now.timestamp_millis()));
-        if let (Some(counts), Some(queue)) = (counts, settings.alert_queue_url.clone()) {
-            let alert = Alert {
-                kind: "hooklake.edge.rejection",
-                reason,
-                status,
-                at: now,
-                counts,
-                sample: Sample {
-                    source_ip: header(&headers, "cf-connecting-ip"),
-                    user_agent: header(&headers, "user-agent"),
-                    event: header(&headers, "x-github-event"),
-                    delivery_id: header(&headers, "x-github-delivery"),
-                    method: &method,
-                },
-            }
-            .to_json();
-            if let Ok(request) = forward::send_alert(&settings, &queue, &alert, now) {
-                // After the answer: an alert never delays or fails a response.
-                ctx.wait_until(async move {
-                    if let Err(e) = Fetcher.send(&request, forward::ATTEMPT_TIMEOUT).await {
-                        console_error!("rejection alert not sent: {e}");
-                    }
-                });
-            }
-        }
+        alert(status, reason);
     }
 
+    let outcome = if status == 403 {
+        "rejected"
+    } else {
+        decision.outcome()
+    };
+    let mut answered = Answered {
+        delivery: &claimed,
+        status,
+        outcome,
+        reason,
+        bytes: body.len(),
+        started_ms,
+    };
     if let Decision::Accept(envelope) = decision {
         if let Err(err) = forward::forward(&Fetcher, &settings, envelope, now).await {
+            alert(503, "queue_unavailable");
+            answered.status = 503;
+            answered.outcome = "error";
+            answered.reason = "queue_unavailable";
             return error_response(
-                &claimed,
-                503,
-                "queue_unavailable",
+                &answered,
                 "the delivery could not be queued; GitHub can redeliver it",
                 &err.to_string(),
             );
         }
     }
-    let outcome = if status == 403 {
-        "rejected"
-    } else {
-        decision_outcome(status)
-    };
-    log(&claimed, status, outcome, reason, None);
+    log(&answered, None);
     json_response(status, response)
+}
+
+/// Sends a sampled, rate-limited alert for a rejection (4xx) or a failure
+/// of the Worker (5xx) to the alert queue, if one is set. It goes after
+/// the answer: an alert never delays or fails a response.
+fn alert_if_due(
+    settings: &Settings,
+    ctx: &Context,
+    status: u16,
+    reason: &'static str,
+    headers: &[(String, String)],
+    method: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    let counts = LIMITER.with(|l| l.borrow_mut().record(reason, now.timestamp_millis()));
+    let (Some(counts), Some(queue)) = (counts, settings.alert_queue_url.as_deref()) else {
+        return;
+    };
+    let kind = if status >= 500 { "error" } else { "rejection" };
+    let alert = Alert {
+        kind: if status >= 500 {
+            "hooklake.edge.error"
+        } else {
+            "hooklake.edge.rejection"
+        },
+        reason,
+        status,
+        at: now,
+        counts,
+        sample: Sample {
+            source_ip: header(headers, "cf-connecting-ip"),
+            user_agent: header(headers, "user-agent"),
+            event: header(headers, "x-github-event"),
+            delivery_id: header(headers, "x-github-delivery"),
+            method,
+        },
+    }
+    .to_json();
+    if let Ok(request) = forward::send_alert(settings, queue, kind, &alert, now) {
+        ctx.wait_until(async move {
+            if let Err(e) = Fetcher.send(&request, forward::ATTEMPT_TIMEOUT).await {
+                console_error!("alert not sent: {e}");
+            }
+        });
+    }
 }
 
 /// A failure of the Worker itself (not of the request): logged with its
 /// detail, answered with outcome `error` and a reason, never the detail.
-fn error_response(
-    delivery: &str,
-    status: u16,
-    reason: &str,
-    message: &str,
-    detail: &str,
-) -> Result<Response> {
-    log(delivery, status, "error", reason, Some(detail));
+fn error_response(answered: &Answered<'_>, message: &str, detail: &str) -> Result<Response> {
+    log(answered, Some(detail));
     json_response(
-        status,
-        serde_json::json!({"outcome": "error", "reason": reason, "message": message}).to_string(),
+        answered.status,
+        serde_json::json!({"outcome": "error", "reason": answered.reason, "message": message})
+            .to_string(),
     )
-}
-
-fn decision_outcome(status: u16) -> &'static str {
-    match status {
-        202 => "accepted",
-        200..=299 => "answered",
-        _ => "rejected",
-    }
 }
 
 /// Cron Trigger: refresh GitHub's hook ranges into KV. A failure keeps the

@@ -1,7 +1,13 @@
 # Alarms on what means data is waiting or lost: the dead-letter queue filling,
-# deliveries ageing in the queue, the Worker reporting rejections, the
-# ingest function failing, and a scheduled compaction failing. All go to one
-# encrypted SNS topic.
+# deliveries ageing in the queue, the Worker reporting rejections or failing
+# (5xx), the ingest function failing, deliveries arriving while no rows are
+# written, GitHub refusing the enrichment credentials, and a scheduled
+# compaction failing. All go to one encrypted SNS topic.
+#
+# hooklake's own metrics (namespace "hooklake", dimension "source" = the
+# function's name) come from the EMF line each invocation logs; their names
+# are defined once in schema/src/metrics.rs, and
+# tests/tests/infra_terraform.rs checks every name used here against it.
 
 resource "aws_sns_topic" "alarms" {
   name              = "${var.name}-alarms"
@@ -38,8 +44,8 @@ locals {
       threshold   = var.max_delivery_age_seconds
       notify_ok   = true
     }
-    edge-rejections = {
-      description = "The Worker reported rejected requests (bad signatures, blocked addresses, misconfiguration). Read the alert queue's messages for the reasons."
+    edge-alerts = {
+      description = "The Worker reported rejected requests (kind rejection: bad signatures, blocked addresses) or failed to queue deliveries (kind error: a 503 GitHub will not retry by itself). Read the alert queue's messages for the reasons; docs/operations.md, \"Alarms\"."
       namespace   = "AWS/SQS"
       metric      = "NumberOfMessagesSent"
       dimensions  = { QueueName = var.alert_queue_name }
@@ -53,6 +59,16 @@ locals {
       namespace   = "AWS/Lambda"
       metric      = "Errors"
       dimensions  = { FunctionName = var.function_name }
+      statistic   = "Sum"
+      periods     = 1
+      threshold   = 0
+      notify_ok   = true
+    }
+    enrichment-unauthorized = {
+      description = "GitHub refused the enrichment credentials: rows are written with changed_files_status = unauthorized until they are fixed (compaction repairs them then). Renew the token or App key in Secrets Manager."
+      namespace   = "hooklake"
+      metric      = "enriched_rows.unauthorized"
+      dimensions  = { source = var.function_name }
       statistic   = "Sum"
       periods     = 1
       threshold   = 0
@@ -87,4 +103,103 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = each.value.notify_ok ? [aws_sns_topic.alarms.arn] : []
   tags                = var.tags
+}
+
+# Deliveries arrive but no rows are written: each of the last
+# `stalled_hours` hours had messages sent to the queue and no row written.
+resource "aws_cloudwatch_metric_alarm" "rows_stalled" {
+  alarm_name          = "${var.name}-rows-stalled"
+  alarm_description   = "Deliveries reached the queue for ${var.stalled_hours} hour(s) and no row was written: ingest is stuck (errors, throttling, or a lake it cannot write). docs/operations.md, \"Alarms\"."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  evaluation_periods  = var.stalled_hours
+  datapoints_to_alarm = var.stalled_hours
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+  tags                = var.tags
+
+  metric_query {
+    id          = "stalled"
+    expression  = "IF(arrived > 0 AND FILL(written, 0) == 0, 1, 0)"
+    label       = "Deliveries arrived, no rows written"
+    return_data = true
+  }
+
+  metric_query {
+    id = "arrived"
+    metric {
+      namespace   = "AWS/SQS"
+      metric_name = "NumberOfMessagesSent"
+      dimensions  = { QueueName = var.queue_name }
+      stat        = "Sum"
+      period      = 3600
+    }
+  }
+
+  metric_query {
+    id = "written"
+    metric {
+      namespace   = "hooklake"
+      metric_name = "rows_written"
+      dimensions  = { source = var.function_name }
+      stat        = "Sum"
+      period      = 3600
+    }
+  }
+}
+
+locals {
+  region = data.aws_region.current.region
+  # One widget per question: is data arriving, is anything stuck or failing.
+  widgets = [
+    { title = "Deliveries in (queue)", metrics = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", var.queue_name]] },
+    { title = "Rows written", metrics = [["hooklake", "rows_written", "source", var.function_name]] },
+    { title = "Lag: oldest delivery (s)", stat = "Maximum", metrics = [
+      ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", var.queue_name],
+      ["hooklake", "queue_oldest_age_seconds", "source", var.function_name],
+    ] },
+    { title = "Dead letters", stat = "Maximum", metrics = [["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", var.dead_letter_queue_name]] },
+    { title = "Rows by changed_files_status", metrics = [
+      for status in var.enrichment_statuses : ["hooklake", "enriched_rows.${status}", "source", var.function_name]
+    ] },
+    { title = "Failures", metrics = [
+      ["hooklake", "failures.bad_message", "source", var.function_name],
+      ["hooklake", "failures.payload_unavailable", "source", var.function_name],
+      ["hooklake", "failures.write", "source", var.function_name],
+      ["AWS/Lambda", "Errors", "FunctionName", var.function_name],
+    ] },
+    { title = "Edge alerts (rejections, 5xx)", metrics = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", var.alert_queue_name]] },
+    { title = "GitHub rate limit remaining", stat = "Minimum", metrics = [["hooklake", "github_rate_limit_remaining", "source", var.function_name]] },
+    { title = "Compaction", metrics = [
+      ["hooklake", "partitions_compacted", "source", var.compaction_function_name],
+      ["hooklake", "rows_repaired", "source", var.compaction_function_name],
+      ["hooklake", "failures.compaction", "source", var.compaction_function_name],
+    ] },
+  ]
+}
+
+data "aws_region" "current" {}
+
+resource "aws_cloudwatch_dashboard" "this" {
+  dashboard_name = var.name
+  dashboard_body = jsonencode({
+    widgets = [
+      for i, w in local.widgets : {
+        type   = "metric"
+        x      = (i % 3) * 8
+        y      = floor(i / 3) * 6
+        width  = 8
+        height = 6
+        properties = {
+          title   = w.title
+          region  = local.region
+          view    = "timeSeries"
+          stat    = lookup(w, "stat", "Sum")
+          period  = 300
+          metrics = w.metrics
+        }
+      }
+    ]
+  })
 }

@@ -39,6 +39,18 @@ variable "max_delivery_age_seconds" {
   default     = 1800
 }
 
+variable "stalled_hours" {
+  description = "Alarm when deliveries arrived and no row was written for this many consecutive hours."
+  type        = number
+  default     = 2
+}
+
+variable "enrichment_statuses" {
+  description = "The changed_files_status values the dashboard plots (schema/src/metrics.rs ENRICHMENT_STATUSES)."
+  type        = list(string)
+  default     = ["complete", "truncated", "not_found", "pending", "no_credentials", "unauthorized", "unavailable", "rate_limited"]
+}
+
 variable "alarm_emails" {
   description = "Addresses subscribed to the alarm topic (each must confirm by email)."
   type        = list(string)

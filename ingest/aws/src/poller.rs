@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+use hooklake_ingest::metrics::{batch_samples, print_emf};
+use hooklake_schema::metrics::{self, Sample};
+
 use crate::batch::Ingestor;
 use crate::queue::{Queue, Received, MAX_BATCH};
 use crate::Message;
@@ -150,6 +153,11 @@ pub async fn run(
     mut stop: watch::Receiver<bool>,
 ) -> PollStats {
     let mut stats = PollStats::default();
+    // The metrics' `source`: the queue's name.
+    let source = format!(
+        "poller:{}",
+        queue.url().rsplit('/').next().unwrap_or_default()
+    );
     loop {
         let mut batch = gather(queue, options, &mut stop, &mut stats).await;
         if batch.is_empty() {
@@ -167,7 +175,19 @@ pub async fn run(
                 body: std::mem::take(&mut m.body),
             })
             .collect();
+        let started = Instant::now();
+        let now_ms = chrono::Utc::now().timestamp_millis();
         let report = ingestor.process(messages, enrich_until).await;
+        let mut samples = batch_samples(&report, started.elapsed());
+        samples.push(Sample::new(
+            &metrics::QUEUE_OLDEST_AGE,
+            batch
+                .iter()
+                .filter_map(|m| m.sent_at_ms)
+                .map(|sent| (now_ms - sent).max(0) as f64 / 1000.0)
+                .fold(0.0, f64::max),
+        ));
+        print_emf(&samples, &source);
         let failed = report.failed_ids();
         let done: Vec<&str> = batch
             .iter()
@@ -179,7 +199,7 @@ pub async fn run(
         stats.rows += report.rows;
         stats.failed += report.failed.len();
         for failure in &report.failed {
-            tracing::warn!(message_id = %failure.message_id, kind = ?failure.kind, reason = %failure.reason, "message not written; it stays queued");
+            tracing::warn!(message_id = %failure.message_id, delivery_id = failure.delivery_id.as_deref().unwrap_or("-"), kind = failure.kind.as_str(), reason = %failure.reason, "message not written; it stays queued");
         }
         tracing::info!(
             messages = batch.len(),

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, SendMessageBatchRequestEntry};
+use aws_sdk_sqs::types::{
+    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, SendMessageBatchRequestEntry,
+};
 
 use crate::{describe, AwsError};
 
@@ -15,6 +17,8 @@ pub struct Received {
     pub id: String,
     pub body: String,
     pub receipt: String,
+    /// When SQS got it (its `SentTimestamp`), in ms since the epoch.
+    pub sent_at_ms: Option<i64>,
 }
 
 /// One queue.
@@ -78,6 +82,7 @@ impl Queue {
             .max_number_of_messages(max.clamp(1, MAX_BATCH) as i32)
             .wait_time_seconds(wait.as_secs().min(20) as i32)
             .set_visibility_timeout(visibility.map(|v| v.as_secs() as i32))
+            .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
             .send()
             .await
             .map_err(|e| self.error("ReceiveMessage", describe(&e)))?;
@@ -86,6 +91,11 @@ impl Queue {
             .unwrap_or_default()
             .into_iter()
             .map(|m| Received {
+                sent_at_ms: m
+                    .attributes
+                    .as_ref()
+                    .and_then(|a| a.get(&MessageSystemAttributeName::SentTimestamp))
+                    .and_then(|t| t.parse().ok()),
                 id: m.message_id.unwrap_or_default(),
                 body: m.body.unwrap_or_default(),
                 receipt: m.receipt_handle.unwrap_or_default(),

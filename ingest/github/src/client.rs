@@ -52,6 +52,8 @@ pub struct GitHubClient {
     /// One token exchange at a time: concurrent lookups wait for it
     /// instead of each asking GitHub for its own token.
     exchange: tokio::sync::Mutex<()>,
+    /// `x-ratelimit-remaining` of GitHub's last answer; -1 before one.
+    rate_limit_remaining: std::sync::atomic::AtomicI64,
 }
 
 #[derive(Deserialize)]
@@ -78,7 +80,35 @@ impl GitHubClient {
             credentials,
             tokens: TokenCache::default(),
             exchange: tokio::sync::Mutex::new(()),
+            rate_limit_remaining: std::sync::atomic::AtomicI64::new(-1),
         })
+    }
+
+    /// Requests left in GitHub's rate limit, as its last answer said.
+    pub fn rate_limit_remaining(&self) -> Option<u64> {
+        u64::try_from(
+            self.rate_limit_remaining
+                .load(std::sync::atomic::Ordering::Relaxed),
+        )
+        .ok()
+    }
+
+    /// [`check`], noting the rate limit GitHub reports on every answer.
+    async fn check(
+        &self,
+        response: reqwest::Response,
+        url: &str,
+    ) -> Result<reqwest::Response, GitHubError> {
+        let remaining = response
+            .headers()
+            .get("x-ratelimit-remaining")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok());
+        if let Some(remaining) = remaining {
+            self.rate_limit_remaining
+                .store(remaining, std::sync::atomic::Ordering::Relaxed);
+        }
+        check(response, url).await
     }
 
     fn request(&self, method: reqwest::Method, url: &str, bearer: &str) -> reqwest::RequestBuilder {
@@ -119,7 +149,7 @@ impl GitHubClient {
             .send()
             .await
             .map_err(|e| transport(&url, e))?;
-        let response = check(response, &url).await?;
+        let response = self.check(response, &url).await?;
         let token: InstallationToken = response.json().await.map_err(|e| transport(&url, e))?;
         self.tokens.put(CachedToken {
             token: token.token.clone().into(),
@@ -154,7 +184,7 @@ impl GitHubClient {
             {
                 return Ok(Enrichment::NotFound);
             }
-            let response = check(response, &url).await?;
+            let response = self.check(response, &url).await?;
             let next = link_next(response.headers());
             let page: Vec<PullFile> =
                 response.json().await.map_err(|e| GitHubError::Unexpected {

@@ -98,6 +98,9 @@ pub struct EnrichReport {
     pub lookups: usize,
     /// Rows by `changed_files_status` value.
     pub statuses: BTreeMap<&'static str, usize>,
+    /// Requests left in GitHub's rate limit after the lookups, if GitHub
+    /// has answered one.
+    pub rate_limit_remaining: Option<u64>,
 }
 
 /// Fills in changed files, with one breaker for the whole process.
@@ -213,6 +216,7 @@ impl Enricher {
                 .entry(row.changed_files_status.as_str())
                 .or_default() += 1;
         }
+        report.rate_limit_remaining = client.rate_limit_remaining();
         report
     }
 

@@ -23,6 +23,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hooklake_aws::S3Lake;
 use hooklake_github::Enricher;
 use hooklake_ingest::lake::LakeStore;
+use hooklake_ingest::metrics::print_emf;
 use hooklake_maintain::compact::{
     self, CompactOptions, CompactReport, LogProgress, Totals, DEFAULT_MEMORY_LIMIT,
     DEFAULT_TARGET_FILE_BYTES,
@@ -88,6 +89,8 @@ impl Summary {
 
 struct State {
     settings: Settings,
+    /// The function's name: the metrics' `source` dimension.
+    source: String,
     recent_days: u32,
     margin: Duration,
     target_file_bytes: u64,
@@ -140,6 +143,7 @@ async fn handle(state: &State, event: LambdaEvent<serde_json::Value>) -> Result<
         )
         .await?;
     }
+    print_emf(&report.samples(), &state.source);
     let summary = Summary::new(partitions.len(), report, left);
     tracing::info!(
         partitions = summary.partitions,
@@ -208,6 +212,7 @@ pub async fn run(settings: Settings) -> Result<(), Error> {
     };
     let state = State {
         settings,
+        source: crate::settings::metrics_source(),
         recent_days,
         margin: duration_var("HOOKLAKE_COMPACT_MARGIN", DEFAULT_MARGIN)?,
         target_file_bytes: size_var("HOOKLAKE_COMPACT_TARGET_SIZE", DEFAULT_TARGET_FILE_BYTES)?,

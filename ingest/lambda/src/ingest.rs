@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use hooklake_aws::{Ingestor, Message};
+use hooklake_ingest::metrics::{batch_samples, print_emf};
+use hooklake_schema::metrics::{self, Sample};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde::Deserialize;
 use tokio::sync::OnceCell;
@@ -32,10 +34,21 @@ struct SqsBatch {
 struct SqsRecord {
     message_id: String,
     body: String,
+    attributes: SqsAttributes,
+}
+
+/// The one attribute read: when SQS got the message, for the queue-age metric.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SqsAttributes {
+    #[serde(rename = "SentTimestamp")]
+    sent_timestamp: Option<String>,
 }
 
 struct State {
     settings: Settings,
+    /// The function's name: the metrics' `source` dimension.
+    source: String,
     enrich_margin: Duration,
     ingestor: OnceCell<Ingestor>,
 }
@@ -55,6 +68,14 @@ impl State {
 async fn handle(state: &State, event: LambdaEvent<SqsBatch>) -> Result<SqsBatchResponse, Error> {
     let enrich_until = before_deadline(event.context.deadline, state.enrich_margin);
     let ingestor = state.ingestor().await?;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let oldest_age_ms = event
+        .payload
+        .records
+        .iter()
+        .filter_map(|r| r.attributes.sent_timestamp.as_deref()?.parse::<i64>().ok())
+        .map(|sent| now_ms.saturating_sub(sent).max(0))
+        .max();
     let messages: Vec<Message> = event
         .payload
         .records
@@ -69,8 +90,13 @@ async fn handle(state: &State, event: LambdaEvent<SqsBatch>) -> Result<SqsBatchR
     let report = ingestor.process(messages, enrich_until).await;
     let process_ms = started.elapsed().as_millis() as u64;
     for failure in &report.failed {
-        tracing::warn!(message_id = %failure.message_id, kind = ?failure.kind, reason = %failure.reason, "message not written; SQS retries it");
+        tracing::warn!(message_id = %failure.message_id, delivery_id = failure.delivery_id.as_deref().unwrap_or("-"), kind = failure.kind.as_str(), reason = %failure.reason, "message not written; SQS retries it");
     }
+    let mut samples = batch_samples(&report, started.elapsed());
+    if let Some(age) = oldest_age_ms {
+        samples.push(Sample::new(&metrics::QUEUE_OLDEST_AGE, age as f64 / 1000.0));
+    }
+    print_emf(&samples, &state.source);
     tracing::info!(
         messages = count,
         rows = report.rows,
@@ -91,6 +117,7 @@ async fn handle(state: &State, event: LambdaEvent<SqsBatch>) -> Result<SqsBatchR
 pub async fn run(settings: Settings) -> Result<(), Error> {
     let state = State {
         settings,
+        source: crate::settings::metrics_source(),
         enrich_margin: duration_var("HOOKLAKE_ENRICH_MARGIN", DEFAULT_ENRICH_MARGIN)?,
         ingestor: OnceCell::new(),
     };

@@ -71,3 +71,9 @@ pub fn before_deadline(deadline_ms: u64, margin: Duration) -> Instant {
     let left = Duration::from_millis(deadline_ms.saturating_sub(now_ms));
     Instant::now() + left.saturating_sub(margin)
 }
+
+/// The metrics' `source` dimension: the function's name (which the Lambda
+/// runtime sets), so that two deployments in one account stay apart.
+pub fn metrics_source() -> String {
+    std::env::var("AWS_LAMBDA_FUNCTION_NAME").unwrap_or_else(|_| "hooklake".to_owned())
+}

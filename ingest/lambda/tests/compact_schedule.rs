@@ -68,6 +68,7 @@ async fn scheduled_compaction_through_the_runtime_api() {
 
     let github = FakeGitHub::start(HashMap::new()).await;
     let api = LambdaApi::start().await;
+    let logs = tempfile::NamedTempFile::new().unwrap();
     let _function = Group::spawn(
         Command::new(env!("CARGO_BIN_EXE_hooklake-lambda"))
             .envs(moto.env())
@@ -83,7 +84,7 @@ async fn scheduled_compaction_through_the_runtime_api() {
             .env("HOOKLAKE_GITHUB_API_URL", github.url())
             .env("HOOKLAKE_COMPACT_MARGIN", "30s")
             .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
+            .stdout(Stdio::from(logs.reopen().unwrap()))
             .stderr(Stdio::inherit()),
     )
     .expect("the function binary starts");
@@ -125,6 +126,20 @@ async fn scheduled_compaction_through_the_runtime_api() {
     assert!(left_alone > 1);
     assert_eq!(after_corrupt["files"], 9 + left_alone, "{after_corrupt}");
     assert_eq!(after_corrupt["deliveries"], built.deliveries.len());
+
+    // One EMF line per invocation, with what each did.
+    let emf: Vec<Value> = std::fs::read_to_string(logs.path())
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("_aws").is_some())
+        .collect();
+    assert_eq!(emf.len(), 2, "{emf:?}");
+    assert_eq!(emf[0]["partitions_compacted"], 0.0);
+    assert_eq!(emf[1]["partitions_compacted"], 9.0, "{}", emf[1]);
+    assert_eq!(emf[1]["failures.compaction"], 1.0);
+    assert!(emf[1]["rows_repaired"].as_f64().unwrap() > 0.0);
+    assert_eq!(emf[1]["source"], "hooklake-compact");
 
     // With the file taken away, the next run finishes the last partition.
     aws_sdk_s3::Client::new(&config)

@@ -87,7 +87,14 @@ async fn aws() -> Aws {
 
 /// Starts the function binary against the Runtime API, moto and GitHub.
 fn function(aws: &Aws, api: &LambdaApi, github: &FakeGitHub, s3_endpoint: Option<&str>) -> Group {
-    function_with(aws, api, github, s3_endpoint, "hooklake/github")
+    function_with(
+        aws,
+        api,
+        github,
+        s3_endpoint,
+        "hooklake/github",
+        Stdio::null(),
+    )
 }
 
 fn function_with(
@@ -96,6 +103,7 @@ fn function_with(
     github: &FakeGitHub,
     s3_endpoint: Option<&str>,
     credentials: &str,
+    stdout: Stdio,
 ) -> Group {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_hooklake-lambda"));
     cmd.envs(aws.moto.env())
@@ -109,12 +117,22 @@ fn function_with(
         .env("HOOKLAKE_GITHUB_SECRET_ARN", credentials)
         .env("HOOKLAKE_GITHUB_API_URL", github.url())
         .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
+        .stdout(stdout)
         .stderr(Stdio::inherit());
     if let Some(endpoint) = s3_endpoint {
         cmd.env("AWS_ENDPOINT_URL_S3", endpoint);
     }
     Group::spawn(&mut cmd).expect("the function binary starts")
+}
+
+/// The CloudWatch EMF documents among a function's stdout lines.
+fn emf_lines(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v.get("_aws").is_some())
+        .collect()
 }
 
 fn envelope(delivery_id: &str, payload: String) -> String {
@@ -303,7 +321,15 @@ async fn one_poison_message_in_a_hundred() {
     ]))
     .await;
     let api = LambdaApi::start().await;
-    let _function = function(&aws, &api, &github, None);
+    let logs = tempfile::NamedTempFile::new().unwrap();
+    let _function = function_with(
+        &aws,
+        &api,
+        &github,
+        None,
+        "hooklake/github",
+        Stdio::from(logs.reopen().unwrap()),
+    );
 
     let mut bodies: Vec<String> = (0..97)
         .map(|i| {
@@ -338,6 +364,29 @@ async fn one_poison_message_in_a_hundred() {
     assert!(keys
         .iter()
         .all(|k| k.starts_with(PREFIX) && k.contains("merged_date=") && k.ends_with(".parquet")));
+
+    // One EMF line for the invocation, equal to the batch's outcome.
+    let emf = emf_lines(logs.path());
+    assert_eq!(emf.len(), 1, "one metrics line per invocation: {emf:?}");
+    let m = &emf[0];
+    assert_eq!(m["_aws"]["CloudWatchMetrics"][0]["Namespace"], "hooklake");
+    assert_eq!(m["source"], "hooklake-ingest");
+    assert_eq!(m["batches"], 1.0);
+    assert_eq!(m["rows_written"], 99.0);
+    assert_eq!(m["files_written"], json!(keys.len() as f64));
+    assert_eq!(m["failures.bad_message"], 1.0);
+    assert_eq!(m["enriched_rows.complete"], 98.0);
+    assert_eq!(m["enriched_rows.not_found"], 1.0);
+    assert_eq!(m["enrichment_lookups"], 99.0, "one per pull request");
+    assert!(m["queue_oldest_age_seconds"].as_f64().unwrap() >= 0.0);
+    assert!(m["bytes_written"].as_f64().unwrap() > 0.0);
+    for metric in m["_aws"]["CloudWatchMetrics"][0]["Metrics"]
+        .as_array()
+        .unwrap()
+    {
+        let name = metric["Name"].as_str().unwrap();
+        assert!(m[name].is_number(), "{name} is defined and has a value");
+    }
 
     // The same batch delivered again (at least once): same keys, overwritten.
     let failed = failures(api.invoke(event, TIMEOUT).await);
@@ -599,7 +648,14 @@ async fn github_app_credentials_from_an_ssm_securestring() {
     let aws = aws().await;
     let github = FakeGitHub::start(HashMap::new()).await;
     let api = LambdaApi::start().await;
-    let _function = function_with(&aws, &api, &github, None, "ssm:/hooklake/github-app");
+    let _function = function_with(
+        &aws,
+        &api,
+        &github,
+        None,
+        "ssm:/hooklake/github-app",
+        Stdio::null(),
+    );
     let bodies: Vec<String> = (0..3)
         .map(|i| envelope(&format!("d-{i}"), merged_payload_for("o/app", i)))
         .collect();
