@@ -233,11 +233,11 @@ def cold_inits(command, cwd, moto, starts):
     return sorted(inits)
 
 
-def measure(command, cwd, moto, prefix, s3_url, body):
+def invocations(command, cwd, moto, prefix, s3_url, body, stdout=None):
     """One function process: a warm-up invocation, then RUNS timed ones.
-    Returns the median time (s) and the process's peak RSS (kB)."""
+    Returns their times (s) and the process's peak RSS (kB)."""
     api = RuntimeApi()
-    proc = subprocess.Popen(command, cwd=cwd, env=lambda_env(api, moto, prefix, s3_url))
+    proc = subprocess.Popen(command, cwd=cwd, env=lambda_env(api, moto, prefix, s3_url), stdout=stdout)
     try:
         times = []
         for run in range(RUNS + 1):
@@ -245,11 +245,17 @@ def measure(command, cwd, moto, prefix, s3_url, body):
             assert answer["batchItemFailures"] == [], answer
             if run:
                 times.append(elapsed)
-        return statistics.median(times), peak_rss_kb(proc.pid)
+        return times, peak_rss_kb(proc.pid)
     finally:
         proc.kill()
         proc.wait()
         api.server.shutdown()
+
+
+def measure(command, cwd, moto, prefix, s3_url, body):
+    """The median time (s) of RUNS invocations and the peak RSS (kB)."""
+    times, rss = invocations(command, cwd, moto, prefix, s3_url, body)
+    return statistics.median(times), rss
 
 
 def main():

@@ -275,6 +275,19 @@ struct ServeArgs {
     no_compact: bool,
     #[command(flatten)]
     github: GitHubArgs,
+    /// Open connections at once; beyond it, new ones wait until one closes.
+    #[arg(long, default_value_t = hooklake::serve::server::Limits::default().max_connections)]
+    max_connections: usize,
+    /// Time a client has to send a request's headers (GitHub sends them at once).
+    #[arg(long, default_value = "5s", value_parser = humantime::parse_duration)]
+    header_timeout: Duration,
+    /// Time a client has to send a request's body (GitHub gives up after 10s).
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    body_timeout: Duration,
+    /// Body bytes received at once over all requests; a request whose
+    /// Content-Length does not fit is answered 503 at once (GitHub can redeliver it).
+    #[arg(long, default_value = "64MiB")]
+    max_in_flight_bytes: bytesize::ByteSize,
 }
 
 #[derive(Args)]
@@ -372,6 +385,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     .unwrap_or_else(|| hooklake::serve::default_enrich_budget(args.max_age)),
                 enricher: std::sync::Arc::new(args.github.enricher().await?),
                 compact_every: (!args.no_compact).then_some(args.compact_every),
+                limits: hooklake::serve::server::Limits {
+                    max_connections: args.max_connections,
+                    header_timeout: args.header_timeout,
+                    body_timeout: args.body_timeout,
+                    in_flight_bytes: args.max_in_flight_bytes.as_u64(),
+                },
             })
             .await?;
             hooklake::serve::shutdown_signal().await;

@@ -73,3 +73,8 @@ output "compaction_function_name" {
   description = "The scheduled compaction function (invoke it by hand: docs/operations.md)."
   value       = module.compaction.function_name
 }
+
+output "dashboard_name" {
+  description = "The CloudWatch dashboard of the pipeline (docs/operations.md, \"Metrics, alarms and tracing a delivery\")."
+  value       = module.alarms.dashboard_name
+}

@@ -101,6 +101,20 @@ def test_sqs_hanging_is_503_within_githubs_timeout(worker, aws_resources, proxy)
     assert drain(aws_resources, wait=1) == []
 
 
+def test_s3_and_sqs_both_hanging_is_503_before_9_seconds(worker, aws_resources, proxy):
+    """A claim check and the message share one budget: not 4 × 1.5 s each."""
+    import time
+
+    proxy.mode = "hang"
+    started = time.time()
+    status, answer, _ = post(worker, "pull_request", merged_payload(extra_body="x" * 300_000))
+    elapsed = time.time() - started
+    proxy.reset()
+    assert (status, answer["reason"]) == (503, "queue_unavailable")
+    assert elapsed < 9, f"answered after {elapsed:.1f}s"
+    assert drain(aws_resources, wait=1) == []
+
+
 def test_oversize_body_goes_to_s3_and_the_message_points_to_it(worker, aws_resources):
     body = merged_payload(extra_body="x" * 300_000)
     status, _, delivery = post(worker, "pull_request", body)

@@ -44,6 +44,7 @@ pub async fn run() -> anyhow::Result<()> {
         enrich_budget: Duration::from_secs(5),
         enricher: Arc::new(Enricher::new(Some(sample_client))),
         compact_every: None,
+        limits: Default::default(),
     })
     .await?;
     let url = format!("http://{}/", server.addr);

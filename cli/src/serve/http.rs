@@ -3,16 +3,19 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::extract::{Request as HttpRequest, State};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use hooklake_edge::{decide, Decision, HeaderLookup, Request, WebhookSecrets, MAX_BODY_BYTES};
+use hooklake_edge::{
+    decide, precheck, Decision, HeaderLookup, Request, WebhookSecrets, MAX_BODY_BYTES,
+};
 
 use super::batcher::WriteHealth;
 use super::metrics::ServeMetrics;
 use super::queue::DurableQueue;
+use super::server::BodyBudget;
 use hooklake_schema::metrics::{self, Sample};
 
 /// What every request handler shares.
@@ -25,6 +28,10 @@ pub struct AppState {
     pub lag_alarm: std::time::Duration,
     /// What `/metrics` shows.
     pub metrics: Arc<ServeMetrics>,
+    /// Body bytes being received at once, over all requests.
+    pub body_budget: BodyBudget,
+    /// Time to receive one body.
+    pub body_timeout: std::time::Duration,
 }
 
 /// `http::HeaderMap` seen through the edge core's header interface.
@@ -43,8 +50,6 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(health))
         .route("/metrics", get(prometheus))
         .fallback(webhook)
-        // One byte over GitHub's cap reaches the core, which answers 413 with a reason.
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES + 1))
         .with_state(state)
 }
 
@@ -53,12 +58,26 @@ fn json_response(status: u16, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-async fn webhook(
-    State(app): State<Arc<AppState>>,
-    method: Method,
-    headers: HeaderMap,
-    body: Bytes,
+/// A request refused before its body was read, for a reason of serve's own.
+fn refuse(
+    app: &AppState,
+    delivery: &str,
+    status: u16,
+    outcome: &str,
+    reason: &str,
+    message: &str,
 ) -> Response {
+    tracing::warn!(delivery_id = %delivery, status, outcome, reason, "delivery");
+    app.metrics.delivery(outcome, reason);
+    json_response(
+        status,
+        serde_json::json!({"outcome": outcome, "reason": reason, "message": message}).to_string(),
+    )
+}
+
+async fn webhook(State(app): State<Arc<AppState>>, request: HttpRequest) -> Response {
+    let (parts, body) = request.into_parts();
+    let (method, headers) = (parts.method, parts.headers);
     let lookup = Headers(&headers);
     let claimed_delivery = lookup
         .header("x-github-delivery")
@@ -66,11 +85,25 @@ async fn webhook(
         .chars()
         .take(64)
         .collect::<String>();
-    let decision = decide(
-        &Request::new(method.as_str(), &lookup, &body),
-        &app.secrets,
-        chrono::Utc::now(),
-    );
+    // The headers alone may decide (a wrong method, an oversize length);
+    // otherwise the body is read within the byte budget and the timeout.
+    let early = precheck(method.as_str(), &lookup);
+    let body = match early {
+        Some(_) => Bytes::new(),
+        None => match read_body(&app, &headers, body).await {
+            Ok(body) => body,
+            Err((status, outcome, reason, message)) => {
+                return refuse(&app, &claimed_delivery, status, outcome, reason, message)
+            }
+        },
+    };
+    let decision = early.unwrap_or_else(|| {
+        decide(
+            &Request::new(method.as_str(), &lookup, &body),
+            &app.secrets,
+            chrono::Utc::now(),
+        )
+    });
     if let Decision::Accept(envelope) = &decision {
         if let Err(err) = app
             .queue
@@ -97,6 +130,59 @@ async fn webhook(
     );
     app.metrics.delivery(decision.outcome(), decision.reason());
     json_response(decision.status(), decision.response_body())
+}
+
+/// Why a body was not read: status, outcome, reason, message.
+type Unread = (u16, &'static str, &'static str, &'static str);
+
+/// Reads a body of at most [`MAX_BODY_BYTES`] + 1 bytes (one over reaches
+/// the core, which answers 413), holding its share of the byte budget
+/// (its `Content-Length`, or the cap when it has none) while it arrives.
+async fn read_body(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: axum::body::Body,
+) -> Result<Bytes, Unread> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(MAX_BODY_BYTES as u64 + 1);
+    let Some(_reserved) = app.body_budget.reserve(declared) else {
+        return Err((
+            503,
+            "error",
+            "busy",
+            "serve is receiving too many bodies at once; GitHub can redeliver this one",
+        ));
+    };
+    match tokio::time::timeout(
+        app.body_timeout,
+        axum::body::to_bytes(body, MAX_BODY_BYTES + 1),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => Ok(bytes),
+        // Over the cap without a Content-Length that said so.
+        Ok(Err(_)) if declared > MAX_BODY_BYTES as u64 => Err((
+            413,
+            "rejected",
+            "payload_too_large",
+            "the body is over GitHub's 25 MB cap",
+        )),
+        Ok(Err(_)) => Err((
+            400,
+            "rejected",
+            "body_unreadable",
+            "the body could not be read (the client went away, or it was longer than announced)",
+        )),
+        Err(_) => Err((
+            408,
+            "rejected",
+            "body_timeout",
+            "the body did not arrive in time",
+        )),
+    }
 }
 
 /// The metrics, with the queue's gauges read now.

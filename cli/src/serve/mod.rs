@@ -9,6 +9,7 @@ pub mod http;
 pub mod maintenance;
 pub mod metrics;
 pub mod queue;
+pub mod server;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -44,6 +45,8 @@ pub struct ServeConfig {
     pub enricher: Arc<hooklake_github::Enricher>,
     /// Compact the lake this often (`None`: never).
     pub compact_every: Option<std::time::Duration>,
+    /// Connection cap, timeouts and the byte budget of bodies in flight.
+    pub limits: server::Limits,
 }
 
 /// Half the flush interval, at least a second: a delivery reaches the lake
@@ -112,15 +115,16 @@ impl Server {
             lag_alarm: ((config.policy.max_age + config.enrich_budget) * LAG_ALARM_INTERVALS)
                 .max(MIN_LAG_ALARM),
             metrics: metrics.clone(),
+            body_budget: server::BodyBudget::new(config.limits.in_flight_bytes),
+            body_timeout: config.limits.body_timeout,
         });
-        let mut http_stop = stopped.clone();
-        let http = tokio::spawn(async move {
-            axum::serve(listener, http::router(state))
-                .with_graceful_shutdown(async move {
-                    let _ = http_stop.wait_for(|s| *s).await;
-                })
-                .await
-        });
+        let limits = raise_file_limit(config.limits);
+        let http = tokio::spawn(server::serve(
+            listener,
+            http::router(state),
+            limits,
+            stopped.clone(),
+        ));
         let sink = batcher::Sink {
             lake: lake.clone(),
             enricher: config.enricher.clone(),
@@ -162,6 +166,28 @@ impl Server {
         tracing::info!(rows = flushed.rows, "flushed on shutdown");
         Ok(flushed)
     }
+}
+
+/// Each connection is a file descriptor, and distributions' soft limit
+/// (often 1,024) is below the connection cap: raise it as far as the hard
+/// limit allows, and lower the cap to what fits.
+fn raise_file_limit(mut limits: server::Limits) -> server::Limits {
+    // Room for the lake's files, the queue and the log beside the sockets.
+    const OTHER_FILES: u64 = 256;
+    let wanted = limits.max_connections as u64 + OTHER_FILES;
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(got) if got < wanted => {
+            let cap = got.saturating_sub(OTHER_FILES).max(1) as usize;
+            tracing::warn!(
+                max_connections = cap,
+                "the open-file limit ({got}) is below --max-connections + {OTHER_FILES}; serving at most {cap} connections (raise it with `ulimit -n`)"
+            );
+            limits.max_connections = cap;
+        }
+        Ok(_) => {}
+        Err(error) => tracing::warn!(%error, "cannot read the open-file limit"),
+    }
+    limits
 }
 
 /// Resolves when SIGINT or SIGTERM arrives.

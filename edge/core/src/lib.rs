@@ -59,6 +59,27 @@ impl<'a> Request<'a> {
     }
 }
 
+/// What can be refused before the body is read: a method other than POST,
+/// or a `Content-Length` over [`MAX_BODY_BYTES`]. Shells call it on the
+/// headers alone, so a wrong or oversize request never costs its bytes;
+/// [`decide`] checks the same again on what was read (a body may be sent
+/// without a `Content-Length`).
+///
+/// ```
+/// use hooklake_edge::{precheck, Decision};
+/// let headers = [("content-length", "999999999")];
+/// assert_eq!(precheck("POST", &headers).map(|d| d.status()), Some(413));
+/// assert_eq!(precheck("GET", &[("content-length", "2")]).map(|d| d.status()), Some(405));
+/// assert!(precheck("POST", &[("content-length", "2")]).is_none());
+/// ```
+pub fn precheck(method: &str, headers: &dyn HeaderLookup) -> Option<Decision> {
+    if !method.eq_ignore_ascii_case("POST") {
+        return Some(Decision::Rejected(Rejection::MethodNotAllowed));
+    }
+    let declared: u64 = headers.header("content-length")?.trim().parse().ok()?;
+    (declared > MAX_BODY_BYTES as u64).then_some(Decision::Rejected(Rejection::PayloadTooLarge))
+}
+
 /// Decides what to do with one delivery. See the crate docs for the order of
 /// checks; [`Decision::status`] gives the HTTP status to answer with.
 pub fn decide(request: &Request<'_>, secrets: &WebhookSecrets, now: DateTime<Utc>) -> Decision {

@@ -26,9 +26,15 @@ use crate::settings::Settings;
 pub const MAX_MESSAGE_BYTES: usize = 262_144;
 /// Room kept for message attributes.
 const ATTRIBUTE_ALLOWANCE: usize = 1_024;
-/// Tries per request, each bounded by [`ATTEMPT_TIMEOUT`], so that a delivery
-/// is answered well within GitHub's 10-second timeout.
+/// Tries per request, each bounded by [`ATTEMPT_TIMEOUT`] and all by the
+/// request's deadline ([`FORWARD_BUDGET`]).
 pub const ATTEMPTS: u32 = 4;
+/// Time from a request's arrival to the end of its forwarding (claim check
+/// and message together): the answer leaves well inside GitHub's 10-second
+/// timeout, with room to read the body and send the answer.
+pub const FORWARD_BUDGET: Duration = Duration::from_millis(7_500);
+/// No attempt starts with less time left than this: it could not finish.
+const MIN_ATTEMPT: Duration = Duration::from_millis(250);
 /// Longest wait for one SQS or S3 answer.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(1_500);
 /// First backoff; doubled each retry, with full jitter.
@@ -62,6 +68,11 @@ pub enum ForwardError {
     Md5Mismatch { reported: String, expected: String },
     #[error("no answer: {0}")]
     Transport(String),
+    #[error("out of time ({budget_ms} ms for the whole request) after: {last}")]
+    OutOfTime {
+        budget_ms: u128,
+        last: Box<ForwardError>,
+    },
     #[error(
         "payload of {size} bytes is too big for an SQS message and CLAIM_CHECK_BUCKET is not set"
     )]
@@ -333,20 +344,35 @@ pub trait Transport {
     ) -> Result<(u16, String), String>;
     /// Waits.
     async fn sleep(&self, duration: Duration);
+    /// The current time, on any fixed origin (deadlines are on this clock).
+    fn now(&self) -> Duration;
 }
 
 async fn with_retries<T>(
     transport: &impl Transport,
     seed: &str,
     request: &SignedRequest,
+    deadline: Duration,
     check: impl Fn(u16, &str) -> Result<T, ForwardError>,
 ) -> Result<T, ForwardError> {
+    let out_of_time = |last: ForwardError| ForwardError::OutOfTime {
+        budget_ms: FORWARD_BUDGET.as_millis(),
+        last: Box::new(last),
+    };
     let mut last = ForwardError::Transport("not attempted".into());
     for attempt in 1..=ATTEMPTS {
         if attempt > 1 {
-            transport.sleep(backoff(seed, attempt - 1)).await;
+            let pause = backoff(seed, attempt - 1);
+            if transport.now() + pause + MIN_ATTEMPT > deadline {
+                return Err(out_of_time(last));
+            }
+            transport.sleep(pause).await;
         }
-        last = match transport.send(request, ATTEMPT_TIMEOUT).await {
+        let left = deadline.saturating_sub(transport.now());
+        if left < MIN_ATTEMPT {
+            return Err(out_of_time(last));
+        }
+        last = match transport.send(request, ATTEMPT_TIMEOUT.min(left)).await {
             Ok((status, answer)) => match check(status, &answer) {
                 Ok(value) => return Ok(value),
                 Err(e) => e,
@@ -369,12 +395,15 @@ pub struct Forwarded {
 }
 
 /// Forwards an accepted envelope: claim check first if it is too big, then
-/// `SendMessage`, each retried with backoff; `Ok` only once SQS confirmed.
+/// `SendMessage`, each retried with backoff, all before `deadline` (on the
+/// transport's clock; the request's arrival + [`FORWARD_BUDGET`]); `Ok`
+/// only once SQS confirmed.
 pub async fn forward(
     transport: &impl Transport,
     settings: &Settings,
     mut envelope: Envelope,
     now: DateTime<Utc>,
+    deadline: Duration,
 ) -> Result<Forwarded, ForwardError> {
     let seed = envelope.delivery_id.clone();
     let mut line = envelope.to_line();
@@ -388,13 +417,13 @@ pub async fn forward(
             claim_check(&envelope, bucket).expect("an inline payload is what made it big");
         let payload = envelope.inline_payload().unwrap_or_default().as_bytes();
         let put = put_object(settings, &pointer, payload, now)?;
-        with_retries(transport, &seed, &put, check_put_object).await?;
+        with_retries(transport, &seed, &put, deadline, check_put_object).await?;
         envelope.body = Body::Stored(pointer.clone());
         line = envelope.to_line();
         stored = Some(pointer);
     }
     let request = send_message(settings, &envelope, &line, now)?;
-    let message_id = with_retries(transport, &seed, &request, |status, answer| {
+    let message_id = with_retries(transport, &seed, &request, deadline, |status, answer| {
         check_send_message(status, answer, &line)
     })
     .await?;

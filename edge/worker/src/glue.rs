@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
-use hooklake_edge::{decide, Decision, Request as EdgeRequest};
+use hooklake_edge::{decide, precheck, Decision, Request as EdgeRequest};
 use worker::js_sys::Uint8Array;
 use worker::*;
 
@@ -73,6 +73,10 @@ impl Transport for Fetcher {
 
     async fn sleep(&self, duration: Duration) {
         Delay::from(duration).await;
+    }
+
+    fn now(&self) -> Duration {
+        Duration::from_millis(Date::now().as_millis())
     }
 }
 
@@ -180,7 +184,12 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     let method = req.method().to_string();
     let headers: Vec<(String, String)> = req.headers().entries().collect();
-    let body = req.bytes().await?;
+    // A wrong method or an oversize Content-Length is answered unread.
+    let early = precheck(&method, &headers);
+    let body = match early {
+        Some(_) => Vec::new(),
+        None => req.bytes().await?,
+    };
     let now = now_utc();
     let claimed = header(&headers, "x-github-delivery")
         .unwrap_or("-")
@@ -194,11 +203,13 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         Source::Unchecked
     };
 
-    let decision = decide(
-        &EdgeRequest::new(&method, &headers, &body),
-        &settings.secrets,
-        now,
-    );
+    let decision = early.unwrap_or_else(|| {
+        decide(
+            &EdgeRequest::new(&method, &headers, &body),
+            &settings.secrets,
+            now,
+        )
+    });
     let (status, reason, response) = match (&decision, source) {
         // Unauthenticated and from outside GitHub's ranges: refused as such.
         (Decision::Rejected(r), Source::Outside) if r.status() == 401 => (
@@ -233,7 +244,8 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         started_ms,
     };
     if let Decision::Accept(envelope) = decision {
-        if let Err(err) = forward::forward(&Fetcher, &settings, envelope, now).await {
+        let deadline = Duration::from_millis(started_ms as u64) + forward::FORWARD_BUDGET;
+        if let Err(err) = forward::forward(&Fetcher, &settings, envelope, now, deadline).await {
             alert(503, "queue_unavailable");
             answered.status = 503;
             answered.outcome = "error";

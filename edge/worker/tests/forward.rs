@@ -43,11 +43,14 @@ fn envelope(payload_len: usize) -> Envelope {
     )
 }
 
-/// Answers with the scripted responses in order; `None` is a hang (timeout).
+/// Answers with the scripted responses in order; `None` is a hang (the
+/// attempt's whole timeout passes). Time is virtual: hangs and sleeps move
+/// its clock.
 struct Scripted {
     answers: RefCell<Vec<Option<u16>>>,
     seen: RefCell<Vec<SignedRequest>>,
     slept: RefCell<Vec<Duration>>,
+    clock: std::cell::Cell<Duration>,
 }
 
 impl Scripted {
@@ -56,20 +59,39 @@ impl Scripted {
             answers: RefCell::new(answers),
             seen: RefCell::default(),
             slept: RefCell::default(),
+            clock: std::cell::Cell::new(Duration::ZERO),
         }
     }
+}
+
+/// Forwards as the Worker does, the request having arrived at time 0.
+fn run(
+    t: &Scripted,
+    bucket: Option<&str>,
+    envelope: Envelope,
+) -> Result<forward::Forwarded, ForwardError> {
+    pollster::block_on(forward::forward(
+        t,
+        &settings(bucket),
+        envelope,
+        now(),
+        forward::FORWARD_BUDGET,
+    ))
 }
 
 impl Transport for Scripted {
     async fn send(
         &self,
         request: &SignedRequest,
-        _timeout: Duration,
+        timeout: Duration,
     ) -> Result<(u16, String), String> {
         self.seen.borrow_mut().push(request.clone());
         let next = self.answers.borrow_mut().remove(0);
         match next {
-            None => Err("no answer within 1500 ms".into()),
+            None => {
+                self.clock.set(self.clock.get() + timeout);
+                Err(format!("no answer within {} ms", timeout.as_millis()))
+            }
             Some(200) if request.method == "POST" => {
                 let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
                 let sent = body["MessageBody"].as_str().unwrap();
@@ -86,6 +108,10 @@ impl Transport for Scripted {
     }
     async fn sleep(&self, duration: Duration) {
         self.slept.borrow_mut().push(duration);
+        self.clock.set(self.clock.get() + duration);
+    }
+    fn now(&self) -> Duration {
+        self.clock.get()
     }
 }
 
@@ -143,8 +169,7 @@ fn answer_must_confirm_the_md5_of_what_was_sent() {
 #[test]
 fn sqs_500_then_success_is_retried_with_backoff() {
     let t = Scripted::new(vec![Some(500), None, Some(200)]);
-    let done =
-        pollster::block_on(forward::forward(&t, &settings(None), envelope(10), now())).unwrap();
+    let done = run(&t, None, envelope(10)).unwrap();
     assert_eq!(done.message_id, "m-1");
     assert_eq!(t.seen.borrow().len(), 3);
     assert_eq!(t.slept.borrow().len(), 2);
@@ -153,8 +178,7 @@ fn sqs_500_then_success_is_retried_with_backoff() {
 #[test]
 fn sqs_down_gives_up_after_the_attempt_budget() {
     let t = Scripted::new(vec![Some(500); ATTEMPTS as usize]);
-    let err =
-        pollster::block_on(forward::forward(&t, &settings(None), envelope(10), now())).unwrap_err();
+    let err = run(&t, None, envelope(10)).unwrap_err();
     assert!(matches!(err, ForwardError::Status { status: 500, .. }));
     assert_eq!(t.seen.borrow().len(), ATTEMPTS as usize);
     let worst: Duration =
@@ -168,9 +192,7 @@ fn sqs_down_gives_up_after_the_attempt_budget() {
 #[test]
 fn auth_errors_are_not_retried() {
     let t = Scripted::new(vec![Some(403)]);
-    assert!(
-        pollster::block_on(forward::forward(&t, &settings(None), envelope(10), now())).is_err()
-    );
+    assert!(run(&t, None, envelope(10)).is_err());
     assert_eq!(t.seen.borrow().len(), 1);
 }
 
@@ -178,8 +200,7 @@ fn auth_errors_are_not_retried() {
 fn oversize_payload_goes_to_s3_and_the_message_points_to_it() {
     let t = Scripted::new(vec![Some(200), Some(200)]);
     let big = envelope(MAX_MESSAGE_BYTES);
-    let done =
-        pollster::block_on(forward::forward(&t, &settings(Some("lake")), big, now())).unwrap();
+    let done = run(&t, Some("lake"), big).unwrap();
     let seen = t.seen.borrow();
     assert_eq!(seen[0].method, "PUT");
     assert_eq!(
@@ -204,13 +225,7 @@ fn oversize_payload_goes_to_s3_and_the_message_points_to_it() {
 #[test]
 fn oversize_without_a_bucket_is_an_error_not_a_drop() {
     let t = Scripted::new(vec![]);
-    let err = pollster::block_on(forward::forward(
-        &t,
-        &settings(None),
-        envelope(MAX_MESSAGE_BYTES),
-        now(),
-    ))
-    .unwrap_err();
+    let err = run(&t, None, envelope(MAX_MESSAGE_BYTES)).unwrap_err();
     assert!(matches!(err, ForwardError::NoClaimCheckBucket { .. }));
 }
 
@@ -221,4 +236,35 @@ fn backoff_grows_and_stays_under_its_ceiling() {
         assert!(forward::backoff("d-1", attempt) <= ceiling);
     }
     assert_ne!(forward::backoff("a", 1), forward::backoff("b", 1));
+}
+
+#[test]
+fn a_slow_claim_check_and_a_hanging_queue_share_one_budget() {
+    // S3 answers only on its fourth try, then SQS hangs: retried in sequence
+    // without a shared budget, this took 4 × 1.5 s twice (over 12 s, past
+    // GitHub's 10-second timeout).
+    let t = Scripted::new(vec![None, None, None, Some(200), None, None, None, None]);
+    let err = run(&t, Some("lake"), envelope(MAX_MESSAGE_BYTES)).unwrap_err();
+    assert!(matches!(err, ForwardError::OutOfTime { .. }), "{err}");
+    assert!(
+        t.clock.get() <= forward::FORWARD_BUDGET,
+        "answered after {:?}",
+        t.clock.get()
+    );
+    assert!(
+        t.seen.borrow().iter().any(|r| r.method == "POST"),
+        "SQS was tried"
+    );
+}
+
+#[test]
+fn both_hanging_ends_within_the_budget() {
+    let t = Scripted::new(vec![None; 2 * ATTEMPTS as usize]);
+    let err = run(&t, Some("lake"), envelope(MAX_MESSAGE_BYTES)).unwrap_err();
+    assert!(!matches!(err, ForwardError::Status { .. }));
+    assert!(
+        t.clock.get() <= forward::FORWARD_BUDGET,
+        "{:?}",
+        t.clock.get()
+    );
 }
