@@ -18,8 +18,16 @@ RELEASE_DIR="$ROOT/target/build-bench"   # bench/build.sh's: the release profile
 mkdir -p "$OUT"
 PYTHON="$(bash scripts/setup-python.sh bench bench/lambda/requirements.txt)"
 
+# Every checkout has the same relative layout, so cargo gives our crates the
+# same artifact names in every worktree and tells fresh from stale by mtime:
+# clean ours before each build, or one checkout's artifacts pass for another's.
+OURS=(-p hooklake-schema -p hooklake-edge -p hooklake-ingest -p hooklake-github -p hooklake-aws
+      -p hooklake-maintain -p hooklake -p hooklake-tests -p hooklake-bench -p hooklake-lambda)
 build() { # build SOURCE_DIR LABEL
-  (cd "$1" && CARGO_TARGET_DIR="$RELEASE_DIR" cargo build --release --locked -q -p hooklake -p hooklake-bench \
+  (cd "$1" \
+     && CARGO_TARGET_DIR="$RELEASE_DIR" cargo clean --release -q "${OURS[@]}" \
+     && CARGO_TARGET_DIR="$RELEASE_DIR" cargo build --release --locked -q -p hooklake -p hooklake-bench \
+     && CARGO_TARGET_DIR="$ROOT/target" cargo clean --profile dist -q "${OURS[@]}" \
      && CARGO_TARGET_DIR="$ROOT/target" cargo build --profile dist --locked -q -p hooklake-lambda)
   cp "$RELEASE_DIR/release/hooklake" "$OUT/hooklake-$2"
   cp "$ROOT/target/dist/hooklake-lambda" "$OUT/lambda-$2"
@@ -43,7 +51,8 @@ elif [[ ! -x "$OUT/hooklake-new" || "$(cat "$OUT/new-rev" 2>/dev/null)" != "$(gi
   git rev-parse "$HOOKLAKE_OVERHEAD_NEW_REV" > "$OUT/new-rev"
 fi
 # The load generator from this checkout (it reads the fixtures where it was built).
-CARGO_TARGET_DIR="$RELEASE_DIR" cargo build --release --locked -q -p hooklake-bench --bin serve_load
+(CARGO_TARGET_DIR="$RELEASE_DIR" cargo clean --release -q "${OURS[@]}" \
+   && CARGO_TARGET_DIR="$RELEASE_DIR" cargo build --release --locked -q -p hooklake -p hooklake-bench)
 
 serve_once() { # serve_once BINARY → deliveries/s
   local work port server

@@ -256,3 +256,50 @@ async fn status_traces_a_delivery_from_the_queue_to_its_file() {
     assert!(!found, "exit status 1 when nowhere");
     assert!(text.contains("not found"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replayed_delivery_is_a_duplicate_and_one_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    let port = free_port();
+    let child = serve(&lake, port);
+    let client = send::client().unwrap();
+    let payload = fixtures::merged_variant(&fixtures::load("pull_request", "closed.payload.json"));
+    // One captured signed delivery, sent three times, the last after a flush.
+    let captured = Delivery::signed("pull_request", &payload.to_string(), SECRET, false);
+    let first = send::post(&client, &url(port), &captured).await.unwrap();
+    assert_eq!(first.status, 202, "{}", first.body);
+    let again = send::post(&client, &url(port), &captured).await.unwrap();
+    assert_eq!(again.status, 200, "{}", again.body);
+    let answer: serde_json::Value = serde_json::from_str(&again.body).unwrap();
+    assert_eq!(answer["outcome"], "duplicate");
+    assert_eq!(answer["reason"], "already_accepted");
+    assert_eq!(answer["delivery_id"], captured.delivery_id.as_str());
+    tokio::time::sleep(Duration::from_millis(800)).await; // --max-age 100ms
+    let later = send::post(&client, &url(port), &captured).await.unwrap();
+    assert_eq!(
+        later.status, 200,
+        "still a duplicate after it reached the lake"
+    );
+
+    let metrics = client
+        .get(format!("{}metrics", url(port)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let parsed = parse(&metrics);
+    assert_eq!(
+        value(
+            &parsed,
+            "hooklake_deliveries_total",
+            &[("outcome", "duplicate"), ("reason", "already_accepted")]
+        ),
+        2.0
+    );
+    stop(child);
+    let rows = query_csv(&lake, "SELECT count(*) FROM github_webhooks_table");
+    assert_eq!(rows, vec!["1".to_owned()]);
+}

@@ -86,10 +86,18 @@ pub const FAILURE_KINDS: &[&str] = &[
     "compaction",
 ];
 
-/// What became of a webhook request: `accepted`, `pong` (a ping), `ignored`
+/// What became of a webhook request: `accepted`, `duplicate` (a replay of
+/// a delivery id accepted before), `pong` (a ping), `ignored`
 /// (not a merged pull request), `rejected` (4xx) or `error` (5xx: the
 /// delivery could not be made durable, or a setting is missing).
-pub const OUTCOMES: &[&str] = &["accepted", "pong", "ignored", "rejected", "error"];
+pub const OUTCOMES: &[&str] = &[
+    "accepted",
+    "duplicate",
+    "pong",
+    "ignored",
+    "rejected",
+    "error",
+];
 
 pub const DELIVERIES: Metric = Metric {
     name: "deliveries",

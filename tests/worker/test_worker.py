@@ -3,6 +3,7 @@ import json
 import os
 import pathlib
 import subprocess
+import uuid
 
 import pytest
 
@@ -99,6 +100,33 @@ def test_sqs_hanging_is_503_within_githubs_timeout(worker, aws_resources, proxy)
     assert status == 503
     assert elapsed < 10, f"answered after {elapsed:.1f}s; GitHub gives up at 10s"
     assert drain(aws_resources, wait=1) == []
+
+
+def test_a_replayed_delivery_is_a_duplicate_and_sends_nothing(worker, aws_resources):
+    body = merged_payload()
+    delivery = {"X-GitHub-Delivery": str(uuid.uuid4())}
+    status, answer, _ = post(worker, "pull_request", body, headers=delivery)
+    assert status == 202, answer
+    # The id is remembered after the answer (a KV write): give it a moment.
+    import time
+
+    time.sleep(1)
+    status, answer, _ = post(worker, "pull_request", body, headers=delivery)
+    assert (status, answer["outcome"], answer["reason"]) == (200, "duplicate", "already_accepted")
+    messages = drain(aws_resources, wait=1)
+    assert [m["MessageAttributes"]["delivery_id"]["StringValue"] for m in messages] == [delivery["X-GitHub-Delivery"]], \
+        "one message, however often it was sent"
+
+
+def test_a_delivery_refused_with_503_passes_when_github_redelivers_it(worker, aws_resources, proxy):
+    body = merged_payload()
+    delivery = {"X-GitHub-Delivery": str(uuid.uuid4())}
+    proxy.mode = "fail_always"
+    assert post(worker, "pull_request", body, headers=delivery)[0] == 503
+    proxy.reset()
+    status, answer, _ = post(worker, "pull_request", body, headers=delivery)
+    assert (status, answer["outcome"]) == (202, "accepted")
+    assert len(drain(aws_resources, wait=1)) == 1
 
 
 def test_s3_and_sqs_both_hanging_is_503_before_9_seconds(worker, aws_resources, proxy):

@@ -14,7 +14,7 @@ use hooklake_edge::{
 
 use super::batcher::WriteHealth;
 use super::metrics::ServeMetrics;
-use super::queue::DurableQueue;
+use super::queue::{Appended, DurableQueue};
 use super::server::BodyBudget;
 use hooklake_schema::metrics::{self, Sample};
 
@@ -104,12 +104,15 @@ async fn webhook(State(app): State<Arc<AppState>>, request: HttpRequest) -> Resp
             chrono::Utc::now(),
         )
     });
+    let mut decision = decision;
     if let Decision::Accept(envelope) = &decision {
-        if let Err(err) = app
+        let appended = app
             .queue
             .append(&envelope.delivery_id, envelope.to_line())
-            .await
-        {
+            .await;
+        if let Ok(Appended::Duplicate) = appended {
+            decision = Decision::Duplicate(envelope.delivery_id.clone());
+        } else if let Err(err) = appended {
             tracing::error!(delivery_id = %envelope.delivery_id, error = %err, "could not make the delivery durable; answering 503 so GitHub records a failure to redeliver");
             app.metrics.delivery("error", "queue_unavailable");
             app.metrics

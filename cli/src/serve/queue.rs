@@ -82,8 +82,19 @@ type Reply<T> = oneshot::Sender<Result<T, QueueError>>;
 struct Append {
     delivery_id: String,
     line: String,
-    reply: Reply<()>,
+    reply: Reply<Appended>,
 }
+
+/// What an append did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Appended {
+    /// Queued, durable on disk.
+    New,
+    /// Its delivery id was accepted within [`REPLAY_WINDOW`]: not queued.
+    Duplicate,
+}
+
+use hooklake_edge::REPLAY_WINDOW;
 
 enum Command {
     Append(Append),
@@ -157,6 +168,11 @@ fn open(path: &Path) -> Result<Connection, QueueError> {
              first_seq INTEGER NOT NULL,
              last_seq INTEGER NOT NULL
          );
+         CREATE TABLE IF NOT EXISTS accepted (
+             delivery_id TEXT PRIMARY KEY,
+             accepted_at_ms INTEGER NOT NULL
+         ) WITHOUT ROWID;
+         CREATE INDEX IF NOT EXISTS accepted_by_age ON accepted (accepted_at_ms);
          CREATE TABLE IF NOT EXISTS dead_letters (
              delivery_id TEXT NOT NULL,
              failed_at_ms INTEGER NOT NULL,
@@ -202,8 +218,9 @@ impl DurableQueue {
         answer.await.map_err(|_| QueueError::Closed)?
     }
 
-    /// Appends an envelope; returns once it is durable on disk.
-    pub async fn append(&self, delivery_id: &str, line: String) -> Result<(), QueueError> {
+    /// Appends an envelope; returns once it is durable on disk, or at once
+    /// when its delivery id was accepted within [`REPLAY_WINDOW`].
+    pub async fn append(&self, delivery_id: &str, line: String) -> Result<Appended, QueueError> {
         let delivery_id = delivery_id.to_owned();
         self.call(|reply| {
             Command::Append(Append {
@@ -285,11 +302,17 @@ fn run(mut conn: Connection, commands: mpsc::Receiver<Command>) {
                         Err(_) => break,
                     }
                 }
-                let result = append_group(&mut conn, &group).map_err(|e| e.to_string());
-                for append in group {
-                    let _ = append
-                        .reply
-                        .send(result.clone().map_err(QueueError::Commit));
+                match append_group(&mut conn, &group) {
+                    Ok(appended) => {
+                        for (append, outcome) in group.into_iter().zip(appended) {
+                            let _ = append.reply.send(Ok(outcome));
+                        }
+                    }
+                    Err(e) => {
+                        for append in group {
+                            let _ = append.reply.send(Err(QueueError::Commit(e.to_string())));
+                        }
+                    }
                 }
             }
             Command::Claim {
@@ -309,21 +332,34 @@ fn run(mut conn: Connection, commands: mpsc::Receiver<Command>) {
     }
 }
 
-fn append_group(conn: &mut Connection, group: &[Append]) -> rusqlite::Result<()> {
+/// Queues a group in one transaction (one fsync), skipping delivery ids
+/// accepted within [`REPLAY_WINDOW`]; says which were queued.
+fn append_group(conn: &mut Connection, group: &[Append]) -> rusqlite::Result<Vec<Appended>> {
     let tx = conn.transaction()?;
+    let mut appended = Vec::with_capacity(group.len());
     {
+        let now = now_ms();
+        tx.prepare_cached("DELETE FROM accepted WHERE accepted_at_ms < ?1")?
+            .execute([now - REPLAY_WINDOW.as_millis() as i64])?;
+        let mut remember = tx.prepare_cached(
+            "INSERT OR IGNORE INTO accepted (delivery_id, accepted_at_ms) VALUES (?1, ?2)",
+        )?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO queue (delivery_id, enqueued_at_ms, bytes, envelope) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        let now = now_ms();
         for a in group {
+            if remember.execute(params![a.delivery_id, now])? == 0 {
+                appended.push(Appended::Duplicate);
+                continue;
+            }
             insert.execute(params![a.delivery_id, now, a.line.len() as i64, a.line])?;
+            appended.push(Appended::New);
         }
     }
-    tx.commit()
+    tx.commit()?;
+    Ok(appended)
 }
 
-/// Highest sequence number claimed by a batch (0 when none).
 /// Where a delivery is in serve's queue file, if it is there.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
@@ -380,6 +416,7 @@ pub fn find_delivery(path: &Path, delivery_id: &str) -> Result<Option<QueuedDeli
     .map_err(corrupt)
 }
 
+/// Highest sequence number claimed by a batch (0 when none).
 fn claimed_watermark(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT COALESCE(MAX(last_seq), 0) FROM batches", [], |r| {
         r.get(0)

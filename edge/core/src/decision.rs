@@ -14,6 +14,11 @@ pub enum Decision {
     Ignored(IgnoreReason),
     /// Not acceptable: answer the rejection's 4xx status.
     Rejected(Rejection),
+    /// A delivery id accepted before, within the replay window: answer 200
+    /// and keep nothing. GitHub never resends a delivery it got a 2xx for,
+    /// so this is a replay (or a person's redelivery of one already kept).
+    /// Shells turn an [`Decision::Accept`] into this after their lookup.
+    Duplicate(String),
 }
 
 /// Why an authentic delivery is not kept.
@@ -116,15 +121,16 @@ impl Decision {
     pub fn status(&self) -> u16 {
         match self {
             Decision::Accept(_) => 202,
-            Decision::Pong | Decision::Ignored(_) => 200,
+            Decision::Pong | Decision::Ignored(_) | Decision::Duplicate(_) => 200,
             Decision::Rejected(rejection) => rejection.status(),
         }
     }
 
-    /// `accepted`, `pong`, `ignored` or `rejected`.
+    /// `accepted`, `pong`, `ignored`, `duplicate` or `rejected`.
     pub fn outcome(&self) -> &'static str {
         match self {
             Decision::Accept(_) => "accepted",
+            Decision::Duplicate(_) => "duplicate",
             Decision::Pong => "pong",
             Decision::Ignored(_) => "ignored",
             Decision::Rejected(_) => "rejected",
@@ -135,6 +141,7 @@ impl Decision {
     pub fn reason(&self) -> &'static str {
         match self {
             Decision::Accept(_) => "merged_pull_request",
+            Decision::Duplicate(_) => "already_accepted",
             Decision::Pong => "ping",
             Decision::Ignored(reason) => reason.reason(),
             Decision::Rejected(rejection) => rejection.reason(),
@@ -144,8 +151,10 @@ impl Decision {
     /// The JSON body to answer with, e.g. `{"outcome":"rejected","reason":"bad_signature"}`.
     pub fn response_body(&self) -> String {
         let mut body = serde_json::json!({ "outcome": self.outcome(), "reason": self.reason() });
-        if let Decision::Accept(envelope) = self {
-            body["delivery_id"] = envelope.delivery_id.clone().into();
+        match self {
+            Decision::Accept(envelope) => body["delivery_id"] = envelope.delivery_id.clone().into(),
+            Decision::Duplicate(id) => body["delivery_id"] = id.clone().into(),
+            _ => {}
         }
         if let Decision::Rejected(rejection) = self {
             body["message"] = rejection.to_string().into();

@@ -59,6 +59,13 @@ impl<'a> Request<'a> {
     }
 }
 
+/// How long an accepted delivery id is remembered (serve's queue file, the
+/// Worker's `DELIVERIES` KV namespace) to answer a replay of it
+/// [`Decision::Duplicate`]: GitHub signs no timestamp, so a captured signed
+/// delivery verifies forever. GitHub resends only deliveries that got no
+/// 2xx, and keeps them three days.
+pub const REPLAY_WINDOW: std::time::Duration = std::time::Duration::from_secs(72 * 3600);
+
 /// What can be refused before the body is read: a method other than POST,
 /// or a `Content-Length` over [`MAX_BODY_BYTES`]. Shells call it on the
 /// headers alone, so a wrong or oversize request never costs its bytes;

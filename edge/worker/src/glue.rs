@@ -5,7 +5,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
-use hooklake_edge::{decide, precheck, Decision, Request as EdgeRequest};
+use hooklake_edge::{decide, precheck, Decision, Request as EdgeRequest, REPLAY_WINDOW};
 use worker::js_sys::Uint8Array;
 use worker::*;
 
@@ -16,6 +16,8 @@ use crate::settings::Settings;
 
 /// KV binding holding the allowlist.
 const ALLOWLIST_BINDING: &str = "ALLOWLIST";
+/// KV binding remembering accepted delivery ids, to refuse replays.
+const DELIVERIES_BINDING: &str = "DELIVERIES";
 /// How long an isolate reuses the allowlist it read from KV.
 const ALLOWLIST_REUSE_MS: i64 = 60_000;
 
@@ -153,6 +155,11 @@ async fn allowlist(env: &Env, now_ms: i64) -> Option<Allowlist> {
     list
 }
 
+/// The KV key of an accepted delivery id.
+fn replay_key(delivery_id: &str) -> String {
+    format!("delivery/{delivery_id}")
+}
+
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
     headers
         .iter()
@@ -203,13 +210,19 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         Source::Unchecked
     };
 
-    let decision = early.unwrap_or_else(|| {
+    let mut decision = early.unwrap_or_else(|| {
         decide(
             &EdgeRequest::new(&method, &headers, &body),
             &settings.secrets,
             now,
         )
     });
+    let deliveries = env.kv(DELIVERIES_BINDING).ok();
+    if let (Decision::Accept(envelope), Some(kv)) = (&decision, &deliveries) {
+        if let Ok(Some(_)) = kv.get(&replay_key(&envelope.delivery_id)).text().await {
+            decision = Decision::Duplicate(envelope.delivery_id.clone());
+        }
+    }
     let (status, reason, response) = match (&decision, source) {
         // Unauthenticated and from outside GitHub's ranges: refused as such.
         (Decision::Rejected(r), Source::Outside) if r.status() == 401 => (
@@ -245,7 +258,24 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     };
     if let Decision::Accept(envelope) = decision {
         let deadline = Duration::from_millis(started_ms as u64) + forward::FORWARD_BUDGET;
-        if let Err(err) = forward::forward(&Fetcher, &settings, envelope, now, deadline).await {
+        let key = replay_key(&envelope.delivery_id);
+        let forwarded = forward::forward(&Fetcher, &settings, envelope, now, deadline).await;
+        // Remembered only once SQS has it: a delivery that got a 503 passes
+        // when GitHub redelivers it. After the answer, never delaying it.
+        if let (Ok(_), Some(kv)) = (&forwarded, deliveries) {
+            ctx.wait_until(async move {
+                let put = kv
+                    .put(&key, "1")
+                    .map(|p| p.expiration_ttl(REPLAY_WINDOW.as_secs()));
+                if let Err(e) = match put {
+                    Ok(put) => put.execute().await,
+                    Err(e) => Err(e),
+                } {
+                    console_error!("could not remember a delivery id for replay checks: {e}");
+                }
+            });
+        }
+        if let Err(err) = forwarded {
             alert(503, "queue_unavailable");
             answered.status = 503;
             answered.outcome = "error";
