@@ -30,6 +30,16 @@ WASM_BIN="$(bash scripts/setup-wasm.sh)"
 PATH="$WASM_BIN:$PATH" CARGO_TARGET_DIR="$ROOT/target/wasm" \
   cargo build --locked -p hooklake-edge --target wasm32-unknown-unknown --release
 
+step "clippy on the Worker as wasm32 (its glue compiles only there)"
+# Needs rustup's clippy with rustup's wasm32 target (route 1 of
+# scripts/setup-target.sh); Debian's rustc-web (route 2) has no clippy.
+if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  CARGO_TARGET_DIR="$ROOT/target/wasm" \
+    cargo clippy --locked -p hooklake-edge-worker --target wasm32-unknown-unknown -- -D warnings
+else
+  echo "skipped: rustup's wasm32-unknown-unknown target is not installed (Debian's toolchain has no clippy)"
+fi
+
 step "generated catalog is current"
 cargo run --locked -q -p hooklake-schema --bin hooklake-schema-gen -- --check
 

@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use common::*;
 use hooklake::send::{self, Delivery};
-use hooklake_tests::fake_github::{FakeGitHub, Scenario};
+use hooklake_tests::fake_github::FakeGitHub;
 use hooklake_tests::fixtures::merged_payload_for;
 
 const MAX_AGE: Duration = Duration::from_secs(2);
@@ -70,11 +69,7 @@ fn statuses(lake: &Path) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rejected_credentials_do_not_hold_deliveries_back() {
-    let github = FakeGitHub::start(HashMap::from([(
-        "*".to_string(),
-        Scenario::failing("bad_credentials", 0),
-    )]))
-    .await;
+    let github = FakeGitHub::refusing_credentials().await;
     let dir = tempfile::tempdir().unwrap();
     let lake = dir.path().join("lake");
     let port = free_port();

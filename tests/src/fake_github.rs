@@ -118,6 +118,15 @@ impl FakeGitHub {
         FakeGitHub { addr, state }
     }
 
+    /// A GitHub that answers 401 "Bad credentials" to every request.
+    pub async fn refusing_credentials() -> FakeGitHub {
+        FakeGitHub::start(HashMap::from([(
+            "*".to_string(),
+            Scenario::failing("bad_credentials", 0),
+        )]))
+        .await
+    }
+
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }

@@ -171,6 +171,7 @@ def start_worker(settings, extra_args=()):
         args += ["--var", f"{key}:{value}"]
     env = dict(os.environ, HOOKLAKE_WORKER_PREBUILT="1", WRANGLER_SEND_METRICS="false", CI="true")
     log = open(ROOT / "target" / f"wrangler-{port}.log", "w")
+    WORKER_LOGS.append(pathlib.Path(log.name))
     proc = procs.spawn(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -192,6 +193,13 @@ def stop_worker(proc):
     procs.stop(proc, grace=15)
 
 
+AWS_SECRET_KEY = "worker-test-aws-secret-key-b41f0c"
+
+
+# The log file of every Worker this session started (see start_worker).
+WORKER_LOGS = []
+
+
 def worker_settings(aws_resources, proxy, **overrides):
     settings = {
         "WEBHOOK_SECRET": SECRET,
@@ -199,7 +207,8 @@ def worker_settings(aws_resources, proxy, **overrides):
         "SQS_QUEUE_URL": aws_resources["queue_url"],
         "AWS_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        # Distinctive, so a log scan can look for it (moto accepts any key).
+        "AWS_SECRET_ACCESS_KEY": AWS_SECRET_KEY,
         "CLAIM_CHECK_BUCKET": BUCKET,
         "AWS_ENDPOINT_URL": proxy.url,
         "GITHUB_IP_ALLOWLIST": "off",

@@ -275,3 +275,15 @@ def test_deploy_dry_run_produces_the_upload_bundle(tmp_path):
     files = {p.name for p in (tmp_path / "dist").rglob("*") if p.is_file()}
     assert any(f.endswith(".wasm") for f in files), files
     assert any(f.endswith(".js") or f.endswith(".mjs") for f in files), files
+
+
+def test_no_worker_log_holds_a_secret():
+    """Last in the file: every Worker this session ran (every test above),
+    its whole log searched for the secrets it was given."""
+    from conftest import AWS_SECRET_KEY, PREVIOUS_SECRET, SECRET, WORKER_LOGS
+
+    assert len(WORKER_LOGS) >= 5
+    text = "\n".join(p.read_text(errors="replace") for p in WORKER_LOGS)
+    assert '"delivery_id"' in text, "the logs hold the Worker's request lines"
+    for secret in (SECRET, PREVIOUS_SECRET, AWS_SECRET_KEY):
+        assert secret not in text, "a secret is in a Worker log"

@@ -168,11 +168,6 @@ fn open(path: &Path) -> Result<Connection, QueueError> {
              first_seq INTEGER NOT NULL,
              last_seq INTEGER NOT NULL
          );
-         CREATE TABLE IF NOT EXISTS accepted (
-             delivery_id TEXT PRIMARY KEY,
-             accepted_at_ms INTEGER NOT NULL
-         ) WITHOUT ROWID;
-         CREATE INDEX IF NOT EXISTS accepted_by_age ON accepted (accepted_at_ms);
          CREATE TABLE IF NOT EXISTS dead_letters (
              delivery_id TEXT NOT NULL,
              failed_at_ms INTEGER NOT NULL,
@@ -181,7 +176,34 @@ fn open(path: &Path) -> Result<Connection, QueueError> {
          );",
     )
     .map_err(corrupt)?;
+    attach_accepted(&conn, path).map_err(corrupt)?;
     Ok(conn)
+}
+
+/// Replay checks keep the ids of deliveries already in the lake in a second
+/// file beside the queue, `queue.accepted.sqlite3`, written by `complete`
+/// (the batcher's path, not the webhook's) without fsync; the ids still
+/// queued are held in memory ([`QueuedIds`]). Writing each id into an index
+/// on the webhook's path, where every id is a random key on its own page,
+/// cost serve 15% of its deliveries/s with fsync and 5% without
+/// (bench/overhead.sh, docs/benchmarks.md). A crash may forget the ids
+/// flushed last; a replay of one of those is absorbed by the lake (one row
+/// per delivery id).
+fn attach_accepted(conn: &Connection, queue: &Path) -> rusqlite::Result<()> {
+    let file = queue.with_extension("accepted.sqlite3");
+    conn.execute(
+        "ATTACH DATABASE ?1 AS seen",
+        [file.to_string_lossy().as_ref()],
+    )?;
+    conn.pragma_update(Some("seen"), "journal_mode", "WAL")?;
+    conn.pragma_update(Some("seen"), "synchronous", "OFF")?;
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS seen.accepted (
+             delivery_id TEXT PRIMARY KEY,
+             accepted_at_ms INTEGER NOT NULL
+         ) WITHOUT ROWID;
+         CREATE INDEX IF NOT EXISTS seen.accepted_by_age ON accepted (accepted_at_ms);",
+    )
 }
 
 impl DurableQueue {
@@ -279,8 +301,25 @@ impl DurableQueue {
     }
 }
 
+/// Delivery ids in the queue file (pending or in a batch), for replay
+/// checks without a disk lookup on the webhook's path.
+type QueuedIds = std::collections::HashSet<String>;
+
+fn queued_ids(conn: &Connection) -> rusqlite::Result<QueuedIds> {
+    let mut select = conn.prepare("SELECT delivery_id FROM queue")?;
+    let ids = select.query_map([], |r| r.get(0))?.collect();
+    ids
+}
+
 fn run(mut conn: Connection, commands: mpsc::Receiver<Command>) {
     let mut deferred: Vec<Command> = Vec::new();
+    let mut queued = match queued_ids(&conn) {
+        Ok(ids) => ids,
+        Err(error) => {
+            tracing::error!(%error, "cannot read the queued delivery ids; replays of them are not refused until they reach the lake");
+            QueuedIds::new()
+        }
+    };
     loop {
         let first = match deferred.pop() {
             Some(c) => c,
@@ -302,7 +341,7 @@ fn run(mut conn: Connection, commands: mpsc::Receiver<Command>) {
                         Err(_) => break,
                     }
                 }
-                match append_group(&mut conn, &group) {
+                match append_group(&mut conn, &group, &mut queued) {
                     Ok(appended) => {
                         for (append, outcome) in group.into_iter().zip(appended) {
                             let _ = append.reply.send(Ok(outcome));
@@ -323,7 +362,7 @@ fn run(mut conn: Connection, commands: mpsc::Receiver<Command>) {
                 let _ = reply.send(claim(&mut conn, policy, force));
             }
             Command::Complete { batch, dead, reply } => {
-                let _ = reply.send(complete(&mut conn, &batch, &dead));
+                let _ = reply.send(complete(&mut conn, &batch, &dead, &mut queued));
             }
             Command::Stats { reply } => {
                 let _ = reply.send(stats(&conn));
@@ -333,30 +372,47 @@ fn run(mut conn: Connection, commands: mpsc::Receiver<Command>) {
 }
 
 /// Queues a group in one transaction (one fsync), skipping delivery ids
-/// accepted within [`REPLAY_WINDOW`]; says which were queued.
-fn append_group(conn: &mut Connection, group: &[Append]) -> rusqlite::Result<Vec<Appended>> {
+/// queued already or flushed within [`REPLAY_WINDOW`]; says which were
+/// queued.
+fn append_group(
+    conn: &mut Connection,
+    group: &[Append],
+    queued: &mut QueuedIds,
+) -> rusqlite::Result<Vec<Appended>> {
     let tx = conn.transaction()?;
     let mut appended = Vec::with_capacity(group.len());
-    {
+    let mut added: Vec<&str> = Vec::new();
+    let result = (|| {
         let now = now_ms();
-        tx.prepare_cached("DELETE FROM accepted WHERE accepted_at_ms < ?1")?
-            .execute([now - REPLAY_WINDOW.as_millis() as i64])?;
-        let mut remember = tx.prepare_cached(
-            "INSERT OR IGNORE INTO accepted (delivery_id, accepted_at_ms) VALUES (?1, ?2)",
+        let mut flushed = tx.prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM seen.accepted WHERE delivery_id = ?1 AND accepted_at_ms >= ?2)",
         )?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO queue (delivery_id, enqueued_at_ms, bytes, envelope) VALUES (?1, ?2, ?3, ?4)",
         )?;
+        let since = now - REPLAY_WINDOW.as_millis() as i64;
         for a in group {
-            if remember.execute(params![a.delivery_id, now])? == 0 {
+            let id = a.delivery_id.as_str();
+            if queued.contains(id)
+                || flushed.query_row(params![id, since], |r| r.get::<_, bool>(0))?
+            {
                 appended.push(Appended::Duplicate);
                 continue;
             }
-            insert.execute(params![a.delivery_id, now, a.line.len() as i64, a.line])?;
+            insert.execute(params![id, now, a.line.len() as i64, a.line])?;
+            queued.insert(id.to_owned());
+            added.push(id);
             appended.push(Appended::New);
         }
+        Ok(())
+    })();
+    if let Err(error) = result.and_then(|()| tx.commit()) {
+        // Nothing of the group was queued.
+        for id in added {
+            queued.remove(id);
+        }
+        return Err(error);
     }
-    tx.commit()?;
     Ok(appended)
 }
 
@@ -494,8 +550,25 @@ fn complete(
     conn: &mut Connection,
     batch: &Batch,
     dead: &[(String, String)],
+    queued: &mut QueuedIds,
 ) -> Result<(), QueueError> {
     let tx = conn.transaction()?;
+    let ids: Vec<String> = tx
+        .prepare_cached("SELECT delivery_id FROM queue WHERE seq BETWEEN ?1 AND ?2")?
+        .query_map(params![batch.first_seq, batch.last_seq], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    {
+        // Flushed: remembered for replay checks from now on (no fsync).
+        let now = now_ms();
+        let mut remember = tx.prepare_cached(
+            "INSERT OR REPLACE INTO seen.accepted (delivery_id, accepted_at_ms) VALUES (?1, ?2)",
+        )?;
+        for id in &ids {
+            remember.execute(params![id, now])?;
+        }
+        tx.prepare_cached("DELETE FROM seen.accepted WHERE accepted_at_ms < ?1")?
+            .execute([now - REPLAY_WINDOW.as_millis() as i64])?;
+    }
     {
         let mut keep = tx.prepare_cached(
             "INSERT INTO dead_letters (delivery_id, failed_at_ms, error, envelope) VALUES (?1, ?2, ?3, ?4)",
@@ -513,6 +586,9 @@ fn complete(
     )?;
     tx.execute("DELETE FROM batches WHERE id = ?1", [&batch.id])?;
     tx.commit()?;
+    for id in &ids {
+        queued.remove(id);
+    }
     Ok(())
 }
 

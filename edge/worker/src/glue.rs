@@ -5,12 +5,15 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
-use hooklake_edge::{decide, precheck, Decision, Request as EdgeRequest, REPLAY_WINDOW};
+use hooklake_edge::{
+    decide, precheck, Decision, HeaderLookup, Request as EdgeRequest, REPLAY_WINDOW,
+};
 use worker::js_sys::Uint8Array;
 use worker::*;
 
 use crate::alerts::{Alert, AlertLimiter, Sample};
 use crate::allowlist::{classify, Allowlist, Source, KV_KEY};
+use crate::answer::{allowlist_looks_stale, sample, AlertKind, Answer};
 use crate::forward::{self, SignedRequest, Transport};
 use crate::settings::Settings;
 
@@ -97,28 +100,23 @@ fn json_response(status: u16, body: String) -> Result<Response> {
         .with_headers(headers))
 }
 
-/// What one request came to, for its log line.
-struct Answered<'a> {
-    delivery: &'a str,
-    status: u16,
-    outcome: &'a str,
-    reason: &'a str,
-    /// Body bytes received.
+/// Logs one request and answers it. One JSON line per request, named like
+/// the shared `deliveries` metric (outcome, reason) so Workers Logs can
+/// count it; never the payload or a secret (`detail` is the Worker's own
+/// error, logged, never answered).
+fn respond(
+    answer: &Answer,
+    delivery: &str,
     bytes: usize,
-    /// When the request arrived (ms since the epoch).
     started_ms: i64,
-}
-
-fn log(answered: &Answered<'_>, detail: Option<&str>) {
-    // One JSON line per request, named like the shared `deliveries` metric
-    // (outcome, reason) so Workers Logs can count it; never the payload or
-    // a secret.
-    let status = answered.status;
+    detail: Option<&str>,
+) -> Result<Response> {
+    let status = answer.status;
     let line = serde_json::json!({
         "metric": hooklake_schema::metrics::DELIVERIES.name,
-        "delivery_id": answered.delivery, "status": status, "outcome": answered.outcome,
-        "reason": answered.reason, "bytes": answered.bytes,
-        "elapsed_ms": (Date::now().as_millis() as i64 - answered.started_ms).max(0),
+        "delivery_id": delivery, "status": status, "outcome": answer.outcome,
+        "reason": answer.reason, "bytes": bytes,
+        "elapsed_ms": (Date::now().as_millis() as i64 - started_ms).max(0),
         "detail": detail,
     });
     if status >= 500 {
@@ -126,6 +124,7 @@ fn log(answered: &Answered<'_>, detail: Option<&str>) {
     } else {
         console_log!("{line}");
     }
+    json_response(status, answer.body.clone())
 }
 
 fn now_utc() -> chrono::DateTime<chrono::Utc> {
@@ -160,33 +159,20 @@ fn replay_key(delivery_id: &str) -> String {
     format!("delivery/{delivery_id}")
 }
 
-fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| &v[..v.len().min(200)])
-}
-
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let started_ms = Date::now().as_millis() as i64;
     let settings = match Settings::from_lookup(|name| setting(&env, name)) {
         Ok(settings) => settings,
+        // No settings, so no alert queue to tell: the log line is it.
         Err(missing) => {
-            // No settings, so no alert queue to tell: the log line is it.
-            let answered = Answered {
-                delivery: "-",
-                status: 500,
-                outcome: "error",
-                reason: "misconfigured",
-                bytes: 0,
+            return respond(
+                &Answer::misconfigured(),
+                "-",
+                0,
                 started_ms,
-            };
-            return error_response(
-                &answered,
-                "the Worker is missing a setting; see its logs",
-                &missing.to_string(),
-            );
+                Some(&missing.to_string()),
+            )
         }
     };
     let method = req.method().to_string();
@@ -198,18 +184,18 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         None => req.bytes().await?,
     };
     let now = now_utc();
-    let claimed = header(&headers, "x-github-delivery")
+    let claimed = headers
+        .header("x-github-delivery")
         .unwrap_or("-")
         .to_owned();
     let source = if settings.ip_allowlist {
         classify(
             allowlist(&env, now.timestamp_millis()).await.as_ref(),
-            header(&headers, "cf-connecting-ip"),
+            headers.header("cf-connecting-ip"),
         )
     } else {
         Source::Unchecked
     };
-
     let mut decision = early.unwrap_or_else(|| {
         decide(
             &EdgeRequest::new(&method, &headers, &body),
@@ -223,128 +209,88 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
             decision = Decision::Duplicate(envelope.delivery_id.clone());
         }
     }
-    let (status, reason, response) = match (&decision, source) {
-        // Unauthenticated and from outside GitHub's ranges: refused as such.
-        (Decision::Rejected(r), Source::Outside) if r.status() == 401 => (
-            403,
-            "ip_not_allowed",
-            serde_json::json!({"outcome": "rejected", "reason": "ip_not_allowed", "message": "not from GitHub's webhook addresses, and not signed"}).to_string(),
-        ),
-        _ => (decision.status(), decision.reason(), decision.response_body()),
-    };
-    if source == Source::Outside && status < 400 {
+
+    let mut answer = Answer::to(&decision, source);
+    if allowlist_looks_stale(&answer, source) {
         console_log!("{{\"delivery_id\":\"{claimed}\",\"warning\":\"signed delivery from outside GitHub's hook ranges; the allowlist may be stale\"}}");
     }
-
-    let alert = |status: u16, reason: &'static str| {
-        alert_if_due(&settings, &ctx, status, reason, &headers, &method, now)
-    };
-    if (400..500).contains(&status) {
-        alert(status, reason);
-    }
-
-    let outcome = if status == 403 {
-        "rejected"
-    } else {
-        decision.outcome()
-    };
-    let mut answered = Answered {
-        delivery: &claimed,
-        status,
-        outcome,
-        reason,
-        bytes: body.len(),
-        started_ms,
-    };
+    let mut detail = None;
     if let Decision::Accept(envelope) = decision {
         let deadline = Duration::from_millis(started_ms as u64) + forward::FORWARD_BUDGET;
         let key = replay_key(&envelope.delivery_id);
-        let forwarded = forward::forward(&Fetcher, &settings, envelope, now, deadline).await;
-        // Remembered only once SQS has it: a delivery that got a 503 passes
-        // when GitHub redelivers it. After the answer, never delaying it.
-        if let (Ok(_), Some(kv)) = (&forwarded, deliveries) {
-            ctx.wait_until(async move {
-                let put = kv
-                    .put(&key, "1")
-                    .map(|p| p.expiration_ttl(REPLAY_WINDOW.as_secs()));
-                if let Err(e) = match put {
-                    Ok(put) => put.execute().await,
-                    Err(e) => Err(e),
-                } {
-                    console_error!("could not remember a delivery id for replay checks: {e}");
+        match forward::forward(&Fetcher, &settings, envelope, now, deadline).await {
+            // Remembered only once SQS has it: a delivery that got a 503
+            // passes when GitHub redelivers it. After the answer.
+            Ok(_) => {
+                if let Some(kv) = deliveries {
+                    ctx.wait_until(remember(kv, key));
                 }
-            });
-        }
-        if let Err(err) = forwarded {
-            alert(503, "queue_unavailable");
-            answered.status = 503;
-            answered.outcome = "error";
-            answered.reason = "queue_unavailable";
-            return error_response(
-                &answered,
-                "the delivery could not be queued; GitHub can redeliver it",
-                &err.to_string(),
-            );
+            }
+            Err(err) => {
+                answer = Answer::queue_unavailable();
+                detail = Some(err.to_string());
+            }
         }
     }
-    log(&answered, None);
-    json_response(status, response)
+    if let Some(kind) = answer.alert() {
+        alert_if_due(&settings, &ctx, &answer, kind, &headers, &method, now);
+    }
+    respond(&answer, &claimed, body.len(), started_ms, detail.as_deref())
 }
 
-/// Sends a sampled, rate-limited alert for a rejection (4xx) or a failure
-/// of the Worker (5xx) to the alert queue, if one is set. It goes after
-/// the answer: an alert never delays or fails a response.
+/// Remembers an accepted delivery id for [`REPLAY_WINDOW`].
+async fn remember(kv: kv::KvStore, key: String) {
+    let put = kv
+        .put(&key, "1")
+        .map(|p| p.expiration_ttl(REPLAY_WINDOW.as_secs()));
+    let done = match put {
+        Ok(put) => put.execute().await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = done {
+        console_error!("could not remember a delivery id for replay checks: {e}");
+    }
+}
+
+/// Sends a sampled, rate-limited alert about `answer` to the alert queue,
+/// if one is set. It goes after the answer: an alert never delays or fails
+/// a response.
 fn alert_if_due(
     settings: &Settings,
     ctx: &Context,
-    status: u16,
-    reason: &'static str,
+    answer: &Answer,
+    kind: AlertKind,
     headers: &[(String, String)],
     method: &str,
     now: chrono::DateTime<chrono::Utc>,
 ) {
-    let counts = LIMITER.with(|l| l.borrow_mut().record(reason, now.timestamp_millis()));
+    let counts = LIMITER.with(|l| l.borrow_mut().record(answer.reason, now.timestamp_millis()));
     let (Some(counts), Some(queue)) = (counts, settings.alert_queue_url.as_deref()) else {
         return;
     };
-    let kind = if status >= 500 { "error" } else { "rejection" };
+    let header = |name: &str| headers.header(name).map(|v| sample(v, 200));
     let alert = Alert {
-        kind: if status >= 500 {
-            "hooklake.edge.error"
-        } else {
-            "hooklake.edge.rejection"
-        },
-        reason,
-        status,
+        kind: kind.kind,
+        reason: answer.reason,
+        status: answer.status,
         at: now,
         counts,
         sample: Sample {
-            source_ip: header(headers, "cf-connecting-ip"),
-            user_agent: header(headers, "user-agent"),
-            event: header(headers, "x-github-event"),
-            delivery_id: header(headers, "x-github-delivery"),
+            source_ip: header("cf-connecting-ip"),
+            user_agent: header("user-agent"),
+            event: header("x-github-event"),
+            delivery_id: header("x-github-delivery"),
             method,
         },
     }
     .to_json();
-    if let Ok(request) = forward::send_alert(settings, queue, kind, &alert, now) {
+    if let Ok(request) = forward::send_alert(settings, queue, kind.attribute, &alert, now) {
         ctx.wait_until(async move {
             if let Err(e) = Fetcher.send(&request, forward::ATTEMPT_TIMEOUT).await {
                 console_error!("alert not sent: {e}");
             }
         });
     }
-}
-
-/// A failure of the Worker itself (not of the request): logged with its
-/// detail, answered with outcome `error` and a reason, never the detail.
-fn error_response(answered: &Answered<'_>, message: &str, detail: &str) -> Result<Response> {
-    log(answered, Some(detail));
-    json_response(
-        answered.status,
-        serde_json::json!({"outcome": "error", "reason": answered.reason, "message": message})
-            .to_string(),
-    )
 }
 
 /// Cron Trigger: refresh GitHub's hook ranges into KV. A failure keeps the

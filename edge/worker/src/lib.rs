@@ -8,11 +8,14 @@
 //! - [`allowlist`]: GitHub's hook ranges, refreshed by a Cron Trigger into KV,
 //!   a second gate that never blocks a correctly signed delivery.
 //! - [`alerts`]: counting rejections and rate-limiting alerts about them.
+//! - [`answer`]: what a request is answered, logged and alerted as, from the
+//!   core's decision, its source and the forwarding's result (pure).
 //! - `glue` (wasm32 only): the `#[event(fetch)]` handler, a thin shell that
 //!   runs the edge core and performs the requests `forward` builds.
 
 pub mod alerts;
 pub mod allowlist;
+pub mod answer;
 pub mod forward;
 pub mod settings;
 

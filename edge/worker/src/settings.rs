@@ -30,8 +30,6 @@ pub struct Settings {
     pub alert_queue_url: Option<String>,
     /// `GITHUB_IP_ALLOWLIST`: `on` to check sources against GitHub's hook ranges.
     pub ip_allowlist: bool,
-    /// `GITHUB_META_URL`: where the Cron Trigger reads the ranges.
-    pub meta_url: String,
 }
 
 impl Settings {
@@ -57,8 +55,6 @@ impl Settings {
             alert_queue_url: optional("SQS_ALERT_QUEUE_URL"),
             ip_allowlist: optional("GITHUB_IP_ALLOWLIST")
                 .is_some_and(|v| v.eq_ignore_ascii_case("on")),
-            meta_url: optional("GITHUB_META_URL")
-                .unwrap_or_else(|| crate::allowlist::DEFAULT_META_URL.to_owned()),
         })
     }
 }

@@ -388,6 +388,11 @@ async fn one_poison_message_in_a_hundred() {
         assert!(m[name].is_number(), "{name} is defined and has a value");
     }
 
+    // The function's output (its logs and metrics, RUST_LOG=warn) names no
+    // secret: not the GitHub token it read from Secrets Manager.
+    let output = std::fs::read_to_string(logs.path()).unwrap();
+    assert!(!output.contains("ghp_test"), "{output}");
+
     // The same batch delivered again (at least once): same keys, overwritten.
     let failed = failures(api.invoke(event, TIMEOUT).await);
     assert_eq!(failed.len(), 1);
