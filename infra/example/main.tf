@@ -19,13 +19,20 @@ module "lake" {
   tags        = local.tags
 }
 
+locals {
+  # The ingest function's timeout and batching window, set once: the
+  # queue's visibility timeout is derived from both (AWS's advice for SQS
+  # event sources: six times the timeout, plus the batching window).
+  ingest_timeout_seconds  = 60
+  batching_window_seconds = 30
+}
+
 module "queue" {
-  source        = "../modules/queue"
-  name          = var.name
-  kms_key_arn   = module.key.key_arn
-  alert_senders = [module.edge_principal.user_arn]
-  # 6x the function's timeout (AWS's advice for SQS event sources).
-  visibility_timeout_seconds = 6 * 60
+  source                     = "../modules/queue"
+  name                       = var.name
+  kms_key_arn                = module.key.key_arn
+  alert_senders              = [module.edge_principal.user_arn]
+  visibility_timeout_seconds = 6 * local.ingest_timeout_seconds + local.batching_window_seconds
   tags                       = local.tags
 }
 
@@ -39,17 +46,18 @@ module "edge_principal" {
 }
 
 module "ingest" {
-  source             = "../modules/ingest"
-  name               = var.name
-  package_path       = var.lambda_package
-  queue_arn          = module.queue.deliveries_arn
-  bucket_name        = module.lake.bucket_name
-  bucket_arn         = module.lake.bucket_arn
-  table_prefix       = module.lake.table_prefix
-  claim_check_prefix = module.lake.claim_check_prefix
-  kms_key_arn        = module.key.key_arn
-  timeout_seconds    = 60
-  tags               = local.tags
+  source                  = "../modules/ingest"
+  name                    = var.name
+  package_path            = var.lambda_package
+  queue_arn               = module.queue.deliveries_arn
+  bucket_name             = module.lake.bucket_name
+  bucket_arn              = module.lake.bucket_arn
+  table_prefix            = module.lake.table_prefix
+  claim_check_prefix      = module.lake.claim_check_prefix
+  kms_key_arn             = module.key.key_arn
+  timeout_seconds         = local.ingest_timeout_seconds
+  batching_window_seconds = local.batching_window_seconds
+  tags                    = local.tags
 }
 
 module "compaction" {

@@ -21,8 +21,12 @@ fn module_dir(module: &str) -> PathBuf {
 
 /// Every top-level block of a module (all its `.tf` files).
 fn module_blocks(module: &str) -> Vec<Block> {
-    let dir = module_dir(module);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+    blocks_in(&module_dir(module))
+}
+
+/// Every top-level block of the `.tf` files in `dir`.
+fn blocks_in(dir: &Path) -> Vec<Block> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "tf"))
@@ -619,4 +623,79 @@ fn every_alarm_and_dashboard_metric_is_one_the_code_emits() {
         other => panic!("enrichment_statuses default: {other:?}"),
     };
     assert_eq!(default, metrics::ENRICHMENT_STATUSES);
+}
+
+/// A number literal, or a variable's default.
+fn number(expr: &Expression) -> i64 {
+    match expr {
+        Expression::Number(n) => n.as_i64().unwrap(),
+        other => panic!("not a number: {}", source(other)),
+    }
+}
+
+fn variable_default(blocks: &[Block], name: &str) -> i64 {
+    let variable = blocks
+        .iter()
+        .find(|b| b.identifier() == "variable" && labels(b) == [name])
+        .unwrap_or_else(|| panic!("no variable {name}"));
+    number(attr(variable.body(), "default").unwrap())
+}
+
+#[test]
+fn the_queues_visibility_timeout_is_derived_from_the_functions_timeout() {
+    // One place sets the timeout and the batching window; the visibility
+    // timeout follows (AWS: 6 x timeout + batching window).
+    let example = blocks_in(&repo_root().join("infra/example"));
+    let module = |name: &str| {
+        example
+            .iter()
+            .find(|b| b.identifier() == "module" && labels(b) == [name])
+            .unwrap_or_else(|| panic!("no module {name}"))
+    };
+    let queue = module("queue");
+    assert_eq!(
+        source(attr(queue.body(), "visibility_timeout_seconds").unwrap()),
+        "6 * local.ingest_timeout_seconds + local.batching_window_seconds"
+    );
+    let ingest = module("ingest");
+    assert_eq!(
+        source(attr(ingest.body(), "timeout_seconds").unwrap()),
+        "local.ingest_timeout_seconds"
+    );
+    assert_eq!(
+        source(attr(ingest.body(), "batching_window_seconds").unwrap()),
+        "local.batching_window_seconds"
+    );
+    // The modules' own defaults agree too.
+    let ingest_vars = module_blocks("ingest");
+    let wanted = 6 * variable_default(&ingest_vars, "timeout_seconds")
+        + variable_default(&ingest_vars, "batching_window_seconds");
+    assert!(
+        variable_default(&module_blocks("queue"), "visibility_timeout_seconds") >= wanted,
+        "the queue module's default visibility timeout is under {wanted} s"
+    );
+}
+
+#[test]
+fn dead_letters_outlive_the_messages_they_came_from() {
+    // SQS keeps a message's original enqueue time when it moves it to the
+    // DLQ: the DLQ must keep messages well past the source queue's retention.
+    let blocks = module_blocks("queue");
+    let dlq = find(&blocks, "resource", "aws_sqs_queue", "dead_letter");
+    let dlq_retention = number(attr(dlq.body(), "message_retention_seconds").unwrap());
+    let source_retention = variable_default(&blocks, "message_retention_seconds");
+    assert!(
+        dlq_retention - source_retention >= 7 * 86_400,
+        "DLQ {dlq_retention} s, source {source_retention} s"
+    );
+    let variable = blocks
+        .iter()
+        .find(|b| b.identifier() == "variable" && labels(b) == ["message_retention_seconds"])
+        .unwrap();
+    let validation = variable
+        .body()
+        .blocks()
+        .find(|b| b.identifier() == "validation")
+        .expect("a longer retention is refused, not just defaulted");
+    assert!(source(attr(validation.body(), "condition").unwrap()).contains("<= 604800"));
 }

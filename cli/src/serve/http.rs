@@ -67,7 +67,8 @@ fn refuse(
     reason: &str,
     message: &str,
 ) -> Response {
-    tracing::warn!(delivery_id = %delivery, status, outcome, reason, "delivery");
+    // At info like every answer: a flood of these must not flood the log.
+    tracing::info!(delivery_id = %delivery, status, outcome, reason, "delivery");
     app.metrics.delivery(outcome, reason);
     json_response(
         status,
@@ -97,14 +98,13 @@ async fn webhook(State(app): State<Arc<AppState>>, request: HttpRequest) -> Resp
             }
         },
     };
-    let decision = early.unwrap_or_else(|| {
+    let mut decision = early.unwrap_or_else(|| {
         decide(
             &Request::new(method.as_str(), &lookup, &body),
             &app.secrets,
             chrono::Utc::now(),
         )
     });
-    let mut decision = decision;
     if let Decision::Accept(envelope) = &decision {
         let appended = app
             .queue

@@ -184,9 +184,11 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         None => req.bytes().await?,
     };
     let now = now_utc();
+    // As claimed (the core checks it only for accepted deliveries), cut to
+    // GUID length for the log.
     let claimed = headers
         .header("x-github-delivery")
-        .unwrap_or("-")
+        .map_or("-", |v| sample(v, 64))
         .to_owned();
     let source = if settings.ip_allowlist {
         classify(
@@ -212,7 +214,8 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
 
     let mut answer = Answer::to(&decision, source);
     if allowlist_looks_stale(&answer, source) {
-        console_log!("{{\"delivery_id\":\"{claimed}\",\"warning\":\"signed delivery from outside GitHub's hook ranges; the allowlist may be stale\"}}");
+        let warning = serde_json::json!({"delivery_id": claimed, "warning": "signed delivery from outside GitHub's hook ranges; the allowlist may be stale"});
+        console_log!("{warning}");
     }
     let mut detail = None;
     if let Decision::Accept(envelope) = decision {

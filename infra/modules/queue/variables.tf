@@ -9,15 +9,19 @@ variable "kms_key_arn" {
 }
 
 variable "visibility_timeout_seconds" {
-  description = "Visibility timeout of the delivery queue; at least 6x the Lambda timeout."
+  description = "Visibility timeout of the delivery queue: 6 x the ingest function's timeout + its batching window (AWS's advice; infra/example derives it from both)."
   type        = number
-  default     = 360
+  default     = 390
 }
 
 variable "message_retention_seconds" {
-  description = "How long undelivered messages stay in the delivery queue."
+  description = "How long undelivered messages stay in the delivery queue. Shorter than the dead-letter queue's 14 days: SQS keeps a message's original enqueue time when it moves it to the DLQ, so a message that retried for days must still have days left there."
   type        = number
-  default     = 1209600
+  default     = 345600 # 4 days
+  validation {
+    condition     = var.message_retention_seconds <= 604800
+    error_message = "At most 7 days, so a message moved to the dead-letter queue (14 days) keeps at least 7 days there."
+  }
 }
 
 variable "max_receive_count" {
