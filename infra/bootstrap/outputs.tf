@@ -8,6 +8,11 @@ output "apply_role_arn" {
   value       = aws_iam_role.apply.arn
 }
 
+output "state_key_arn" {
+  description = "The state's KMS key: TF_STATE_KMS_KEY_ARN in infra/example/deploy.env and kms_key_id in backend.hcl. Without it the S3 backend asks for AES256 and overrides the bucket's key."
+  value       = aws_kms_key.state.arn
+}
+
 output "state_bucket" {
   description = "The bucket for infra/example/backend.hcl."
   value       = aws_s3_bucket.state.bucket

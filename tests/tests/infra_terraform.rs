@@ -699,3 +699,78 @@ fn dead_letters_outlive_the_messages_they_came_from() {
         .expect("a longer retention is refused, not just defaulted");
     assert!(source(attr(validation.body(), "condition").unwrap()).contains("<= 604800"));
 }
+
+#[test]
+fn services_may_use_the_key_only_for_this_account() {
+    // The confused-deputy guard: a service acting for another account
+    // cannot use hooklake's key through these grants.
+    let statements = policy(&module_blocks("key"), "key");
+    let services: Vec<&Statement> = statements
+        .iter()
+        .filter(|s| s.principals.iter().any(|p| p.contains("amazonaws.com")))
+        .collect();
+    assert!(services.len() >= 2, "CloudWatch Logs and alarms");
+    for s in services {
+        assert!(
+            s.conditions.iter().any(|c| c == "\"aws:SourceAccount\""),
+            "{:?} has no aws:SourceAccount condition",
+            s.principals
+        );
+    }
+}
+
+#[test]
+fn organisation_and_repository_webhooks_exclude_each_other() {
+    let blocks = module_blocks("github_webhook");
+    let variable = blocks
+        .iter()
+        .find(|b| b.identifier() == "variable" && labels(b) == ["organization_webhook"])
+        .unwrap();
+    let condition = variable
+        .body()
+        .blocks()
+        .find(|b| b.identifier() == "validation")
+        .and_then(|v| attr(v.body(), "condition").map(source))
+        .expect("a validation refuses both at once");
+    assert!(
+        condition.contains("var.organization_webhook") && condition.contains("var.repositories"),
+        "{condition}"
+    );
+}
+
+#[test]
+fn the_state_is_encrypted_with_the_state_key() {
+    // With `encrypt = true` and no kms_key_id the S3 backend sends AES256,
+    // overriding the bucket's KMS default: every init names the key.
+    let bootstrap = blocks_in(&repo_root().join("infra/bootstrap"));
+    let output = bootstrap
+        .iter()
+        .find(|b| b.identifier() == "output" && labels(b) == ["state_key_arn"])
+        .expect("bootstrap outputs the state key");
+    assert_eq!(
+        source(attr(output.body(), "value").unwrap()),
+        "aws_kms_key.state.arn"
+    );
+    let backend: Body = hcl::parse(
+        &std::fs::read_to_string(repo_root().join("infra/example/backend.hcl.example")).unwrap(),
+    )
+    .unwrap();
+    assert!(attr(&backend, "kms_key_id").is_some());
+    let workflow =
+        std::fs::read_to_string(repo_root().join(".github/workflows/deploy.yml")).unwrap();
+    let inits: Vec<&str> = workflow
+        .lines()
+        .filter(|l| l.contains("terraform init"))
+        .collect();
+    assert!(!inits.is_empty());
+    for init in inits {
+        assert!(
+            init.contains("-backend-config=\"kms_key_id=$TF_STATE_KMS_KEY_ARN\""),
+            "{init}"
+        );
+    }
+    let settings = std::fs::read_to_string(repo_root().join("infra/example/deploy.env")).unwrap();
+    assert!(settings
+        .lines()
+        .any(|l| l.starts_with("TF_STATE_KMS_KEY_ARN=arn:aws:kms:")));
+}

@@ -17,6 +17,11 @@ variable "organization_webhook" {
   description = "Install one webhook on the provider's organisation instead of per repository."
   type        = bool
   default     = false
+  # Both would send every delivery twice.
+  validation {
+    condition     = !(var.organization_webhook && length(var.repositories) > 0)
+    error_message = "Choose one: an organisation webhook (organization_webhook = true, repositories = []) or per-repository webhooks; both would deliver every event twice."
+  }
 }
 
 variable "active_secret" {
