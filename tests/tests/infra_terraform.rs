@@ -774,3 +774,38 @@ fn the_state_is_encrypted_with_the_state_key() {
         .lines()
         .any(|l| l.starts_with("TF_STATE_KMS_KEY_ARN=arn:aws:kms:")));
 }
+
+#[test]
+fn the_functions_apply_on_a_new_account_and_plan_read_only() {
+    // Reserved concurrency fails on new or low-quota accounts (AWS keeps 100
+    // unreserved), and the customer key on the environment would make the
+    // read-only plan role fail or diff forever: neither is set.
+    for (module, name) in [("ingest", "ingest"), ("compaction", "compact")] {
+        let blocks = module_blocks(module);
+        let function = find(&blocks, "resource", "aws_lambda_function", name);
+        for forbidden in ["reserved_concurrent_executions", "kms_key_arn"] {
+            assert!(
+                attr(function.body(), forbidden).is_none(),
+                "{module}: {forbidden} is set"
+            );
+        }
+    }
+    // The event source caps ingest instead.
+    let blocks = module_blocks("ingest");
+    let mapping = find(
+        &blocks,
+        "resource",
+        "aws_lambda_event_source_mapping",
+        "deliveries",
+    );
+    let scaling = mapping
+        .body()
+        .blocks()
+        .find(|b| b.identifier() == "scaling_config")
+        .unwrap();
+    assert_eq!(
+        source(attr(scaling.body(), "maximum_concurrency").unwrap()),
+        "var.maximum_concurrency"
+    );
+    assert!(variable_default(&blocks, "maximum_concurrency") >= 2);
+}

@@ -50,10 +50,14 @@ variable "timeout_seconds" {
   default     = 60
 }
 
-variable "reserved_concurrency" {
-  description = "Concurrent invocations reserved (and capped) for ingest; also bounds GitHub API use."
+variable "maximum_concurrency" {
+  description = "Most concurrent invocations the queue starts (the event source's cap, 2 to 1000); also bounds GitHub API use. Nothing is reserved: reserving fails on new or low-quota accounts."
   type        = number
   default     = 5
+  validation {
+    condition     = var.maximum_concurrency >= 2 && var.maximum_concurrency <= 1000
+    error_message = "SQS event sources take a maximum concurrency from 2 to 1000."
+  }
 }
 
 variable "batch_size" {
