@@ -156,7 +156,7 @@ async fn metrics_count_exactly_what_was_sent() {
         .sum();
     assert_eq!(all, 9.0, "nothing else was counted: {parsed:?}");
 
-    let files = walk_parquet(&lake);
+    let files = parquet_files(&lake);
     let bytes: u64 = files
         .iter()
         .map(|f| std::fs::metadata(f).unwrap().len())
@@ -196,21 +196,6 @@ async fn metrics_count_exactly_what_was_sent() {
     stop(child);
 }
 
-fn walk_parquet(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            if !path.file_name().unwrap().to_string_lossy().starts_with('_') {
-                found.extend(walk_parquet(&path));
-            }
-        } else if path.extension().is_some_and(|e| e == "parquet") {
-            found.push(path);
-        }
-    }
-    found
-}
-
 /// `hooklake status --delivery ID`: where one delivery is.
 fn delivery_status(lake: &std::path::Path, id: &str) -> (bool, String) {
     let out = run(hooklake()
@@ -242,7 +227,7 @@ async fn status_traces_a_delivery_from_the_queue_to_its_file() {
     stop(child); // flushes on the way out
     let (found, text) = delivery_status(&lake, &delivery.delivery_id);
     assert!(found, "{text}");
-    let file = walk_parquet(&lake).pop().expect("one file");
+    let file = parquet_files(&lake).pop().expect("one file");
     assert!(
         text.contains(&format!("in the lake: {}", file.display())),
         "{text}"

@@ -6,18 +6,7 @@ use std::time::Duration;
 
 use hooklake_schema::metrics::{self, Sample};
 
-use crate::pipeline::{FailureKind, Report};
-
-impl FailureKind {
-    /// Its value of the `failures` metric's `kind` label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailureKind::BadMessage => "bad_message",
-            FailureKind::PayloadUnavailable => "payload_unavailable",
-            FailureKind::Write => "write",
-        }
-    }
-}
+use crate::pipeline::Report;
 
 /// The samples of one batch that took `took` from queue to lake.
 ///
@@ -62,6 +51,28 @@ pub fn batch_samples(report: &Report, took: Duration) -> Vec<Sample> {
     samples
 }
 
+/// The age of a batch's oldest message, from when SQS got each
+/// (`SentTimestamp`, ms since the epoch), as of `now_ms`; `None` without
+/// timestamps.
+///
+/// ```
+/// use hooklake_ingest::metrics::oldest_message_age;
+/// let sample = oldest_message_age([9_000, 7_500], 10_000).unwrap();
+/// assert_eq!(sample.value, 2.5);
+/// assert!(oldest_message_age([], 10_000).is_none());
+/// ```
+pub fn oldest_message_age(
+    sent_at_ms: impl IntoIterator<Item = i64>,
+    now_ms: i64,
+) -> Option<Sample> {
+    let oldest = sent_at_ms.into_iter().min()?;
+    let age_ms = now_ms.saturating_sub(oldest).max(0);
+    Some(Sample::new(
+        &metrics::QUEUE_OLDEST_AGE,
+        age_ms as f64 / 1000.0,
+    ))
+}
+
 /// Writes `samples` as one EMF line on stdout, where the Lambda runtime
 /// (or a log agent beside the poller) hands it to CloudWatch Logs.
 /// `source` names the writer: the function's name, or the poller's.
@@ -73,7 +84,7 @@ pub fn print_emf(samples: &[Sample], source: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{Failure, WrittenFile};
+    use crate::pipeline::{Failure, FailureKind, WrittenFile};
 
     #[test]
     fn failure_kinds_are_declared_label_values() {

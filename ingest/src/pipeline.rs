@@ -83,6 +83,17 @@ pub enum FailureKind {
     Write,
 }
 
+impl FailureKind {
+    /// Its name in logs and the `failures` metric's `kind` label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailureKind::BadMessage => "bad_message",
+            FailureKind::PayloadUnavailable => "payload_unavailable",
+            FailureKind::Write => "write",
+        }
+    }
+}
+
 /// A message whose row is not in the lake, and why.
 #[derive(Debug, Clone)]
 pub struct Failure {

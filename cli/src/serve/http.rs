@@ -58,7 +58,9 @@ fn json_response(status: u16, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// A request refused before its body was read, for a reason of serve's own.
+/// An answer for a reason of serve's own rather than the edge core's
+/// decision (the body could not be read, the queue could not store it):
+/// logged and counted like every answer.
 fn refuse(
     app: &AppState,
     delivery: &str,
@@ -114,12 +116,15 @@ async fn webhook(State(app): State<Arc<AppState>>, request: HttpRequest) -> Resp
             decision = Decision::Duplicate(envelope.delivery_id.clone());
         } else if let Err(err) = appended {
             tracing::error!(delivery_id = %envelope.delivery_id, error = %err, "could not make the delivery durable; answering 503 so GitHub records a failure to redeliver");
-            app.metrics.delivery("error", "queue_unavailable");
             app.metrics
                 .record(&[Sample::labelled(&metrics::FAILURES, "queue", 1.0)]);
-            return json_response(
+            return refuse(
+                &app,
+                &claimed_delivery,
                 503,
-                serde_json::json!({"outcome": "error", "reason": "queue_unavailable", "message": "the delivery could not be stored; redeliver it"}).to_string(),
+                "error",
+                "queue_unavailable",
+                "the delivery could not be stored; redeliver it",
             );
         }
     }

@@ -12,6 +12,7 @@ use hooklake_maintain::compact::{
     DEFAULT_TARGET_FILE_BYTES,
 };
 use hooklake_maintain::select::Selection;
+use hooklake_schema::metrics::{Sample, FAILURES};
 
 /// The first run comes this soon after start at the latest (serve may be
 /// restarted more often than the interval).
@@ -85,12 +86,10 @@ impl Schedule {
             &mut report,
         )
         .await;
-        if step.is_err() {
-            report
-                .failed
-                .push((partition.clone(), "see the log".into()));
-        }
         metrics.record(&report.samples());
+        if step.is_err() {
+            metrics.record(&[Sample::labelled(&FAILURES, "compaction", 1.0)]);
+        }
         match step {
             Ok(()) => {
                 for bad in &report.bad_files {

@@ -22,6 +22,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
+use hooklake_edge::REPLAY_WINDOW;
 use hooklake_ingest::policy::FlushPolicy;
 use rusqlite::{params, Connection, OptionalExtension};
 use tokio::sync::oneshot;
@@ -93,8 +94,6 @@ pub enum Appended {
     /// Its delivery id was accepted within [`REPLAY_WINDOW`]: not queued.
     Duplicate,
 }
-
-use hooklake_edge::REPLAY_WINDOW;
 
 enum Command {
     Append(Append),
@@ -176,7 +175,6 @@ fn open(path: &Path) -> Result<Connection, QueueError> {
          );",
     )
     .map_err(corrupt)?;
-    attach_accepted(&conn, path).map_err(corrupt)?;
     Ok(conn)
 }
 
@@ -211,6 +209,11 @@ impl DurableQueue {
     pub fn open(path: impl Into<PathBuf>) -> Result<Self, QueueError> {
         let path = path.into();
         let conn = open(&path)?;
+        // Only the writer's thread checks and records replays.
+        attach_accepted(&conn, &path).map_err(|e| QueueError::Corrupt {
+            path: path.display().to_string(),
+            detail: e.to_string(),
+        })?;
         let reader = open(&path)?;
         let (tx, rx) = mpsc::channel();
         thread::Builder::new()

@@ -12,8 +12,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
-use hooklake_ingest::metrics::{batch_samples, print_emf};
-use hooklake_schema::metrics::{self, Sample};
+use hooklake_ingest::metrics::{batch_samples, oldest_message_age, print_emf};
 
 use crate::batch::Ingestor;
 use crate::queue::{Queue, Received, MAX_BATCH};
@@ -176,16 +175,11 @@ pub async fn run(
             })
             .collect();
         let started = Instant::now();
-        let now_ms = chrono::Utc::now().timestamp_millis();
         let report = ingestor.process(messages, enrich_until).await;
         let mut samples = batch_samples(&report, started.elapsed());
-        samples.push(Sample::new(
-            &metrics::QUEUE_OLDEST_AGE,
-            batch
-                .iter()
-                .filter_map(|m| m.sent_at_ms)
-                .map(|sent| (now_ms - sent).max(0) as f64 / 1000.0)
-                .fold(0.0, f64::max),
+        samples.extend(oldest_message_age(
+            batch.iter().filter_map(|m| m.sent_at_ms),
+            chrono::Utc::now().timestamp_millis(),
         ));
         print_emf(&samples, &source);
         let failed = report.failed_ids();

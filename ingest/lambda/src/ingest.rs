@@ -8,8 +8,7 @@ use std::time::Duration;
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use hooklake_aws::{Ingestor, Message};
-use hooklake_ingest::metrics::{batch_samples, print_emf};
-use hooklake_schema::metrics::{self, Sample};
+use hooklake_ingest::metrics::{batch_samples, oldest_message_age, print_emf};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde::Deserialize;
 use tokio::sync::OnceCell;
@@ -68,14 +67,14 @@ impl State {
 async fn handle(state: &State, event: LambdaEvent<SqsBatch>) -> Result<SqsBatchResponse, Error> {
     let enrich_until = before_deadline(event.context.deadline, state.enrich_margin);
     let ingestor = state.ingestor().await?;
-    let now_ms = chrono::Utc::now().timestamp_millis();
-    let oldest_age_ms = event
-        .payload
-        .records
-        .iter()
-        .filter_map(|r| r.attributes.sent_timestamp.as_deref()?.parse::<i64>().ok())
-        .map(|sent| now_ms.saturating_sub(sent).max(0))
-        .max();
+    let oldest_age = oldest_message_age(
+        event
+            .payload
+            .records
+            .iter()
+            .filter_map(|r| r.attributes.sent_timestamp.as_deref()?.parse().ok()),
+        chrono::Utc::now().timestamp_millis(),
+    );
     let messages: Vec<Message> = event
         .payload
         .records
@@ -93,9 +92,7 @@ async fn handle(state: &State, event: LambdaEvent<SqsBatch>) -> Result<SqsBatchR
         tracing::warn!(message_id = %failure.message_id, delivery_id = failure.delivery_id.as_deref().unwrap_or("-"), kind = failure.kind.as_str(), reason = %failure.reason, "message not written; SQS retries it");
     }
     let mut samples = batch_samples(&report, started.elapsed());
-    if let Some(age) = oldest_age_ms {
-        samples.push(Sample::new(&metrics::QUEUE_OLDEST_AGE, age as f64 / 1000.0));
-    }
+    samples.extend(oldest_age);
     print_emf(&samples, &state.source);
     tracing::info!(
         messages = count,

@@ -128,12 +128,7 @@ async fn scheduled_compaction_through_the_runtime_api() {
     assert_eq!(after_corrupt["deliveries"], built.deliveries.len());
 
     // One EMF line per invocation, with what each did.
-    let emf: Vec<Value> = std::fs::read_to_string(logs.path())
-        .unwrap()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v.get("_aws").is_some())
-        .collect();
+    let emf = common::emf_lines(logs.path());
     assert_eq!(emf.len(), 2, "{emf:?}");
     assert_eq!(emf[0]["partitions_compacted"], 0.0);
     assert_eq!(emf[1]["partitions_compacted"], 9.0, "{}", emf[1]);

@@ -125,16 +125,6 @@ fn function_with(
     Group::spawn(&mut cmd).expect("the function binary starts")
 }
 
-/// The CloudWatch EMF documents among a function's stdout lines.
-fn emf_lines(path: &std::path::Path) -> Vec<Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .filter(|v| v.get("_aws").is_some())
-        .collect()
-}
-
 fn envelope(delivery_id: &str, payload: String) -> String {
     Envelope::inline(
         delivery_id,
@@ -366,7 +356,7 @@ async fn one_poison_message_in_a_hundred() {
         .all(|k| k.starts_with(PREFIX) && k.contains("merged_date=") && k.ends_with(".parquet")));
 
     // One EMF line for the invocation, equal to the batch's outcome.
-    let emf = emf_lines(logs.path());
+    let emf = common::emf_lines(logs.path());
     assert_eq!(emf.len(), 1, "one metrics line per invocation: {emf:?}");
     let m = &emf[0];
     assert_eq!(m["_aws"]["CloudWatchMetrics"][0]["Namespace"], "hooklake");

@@ -25,3 +25,13 @@ pub async fn create_github_secret(config: &aws_config::SdkConfig) {
         .await
         .unwrap();
 }
+
+/// The CloudWatch EMF documents among a function's stdout lines.
+pub fn emf_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v.get("_aws").is_some())
+        .collect()
+}
