@@ -35,6 +35,17 @@ impl GitHubArgs {
         Ok(Enricher::new(self.client().await?))
     }
 
+    /// Where the credentials come from, for error messages (never the secret).
+    pub fn credential_source(&self) -> String {
+        if let Some(secret) = &self.github_secret_arn {
+            format!("the secret {secret} (--github-secret-arn)")
+        } else if let Some(path) = &self.github_credentials {
+            format!("the file {} (--github-credentials)", path.display())
+        } else {
+            format!("the token in {TOKEN_VAR}")
+        }
+    }
+
     /// The client, or `None` without credentials.
     pub async fn client(&self) -> anyhow::Result<Option<GitHubClient>> {
         let credentials = if let Some(secret) = &self.github_secret_arn {

@@ -12,5 +12,6 @@ pub mod import;
 pub mod ingest;
 pub mod maintain;
 pub mod query;
+pub mod redeliver;
 pub mod send;
 pub mod serve;

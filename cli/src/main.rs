@@ -85,6 +85,17 @@ enum Command {
     /// partition with more than one file, a duplicate delivery, or (with credentials) a
     /// row to repair.
     Compact(CompactArgs),
+    /// Ask GitHub to send again the merged-pull-request deliveries it failed to make.
+    ///
+    /// GitHub never retries a delivery the edge answered 5xx or did not answer in 10 s.
+    /// This reads the hook's delivery log (kept by GitHub for 3 days) back to where the
+    /// last run stopped, and asks once for each closed pull_request delivery with no 2xx
+    /// attempt to be redelivered. The state (watermark and requests made) is saved after
+    /// every request, so a run killed halfway asks for none twice. Run it every 15
+    /// minutes (cron, or the Terraform schedule on AWS). Needs a token or App with
+    /// "Webhooks: Read and write" (classic scopes admin:repo_hook / admin:org_hook).
+    #[command(group = clap::ArgGroup::new("which").required(true).args(["repo", "org", "app"]))]
+    Redeliver(RedeliverArgs),
     /// Show what the lake holds: partitions, files, small files, rows by
     /// changed_files_status, duplicate deliveries and freshness. With
     /// --delivery ID: where that one delivery is (serve's queue, its dead
@@ -174,6 +185,62 @@ struct StatusArgs {
     /// serve uses inside the lake).
     #[arg(long, value_name = "FILE")]
     queue: Option<std::path::PathBuf>,
+}
+
+#[derive(Args)]
+struct RedeliverArgs {
+    /// A repository's hook: OWNER/NAME (with --hook).
+    #[arg(long, value_name = "OWNER/NAME", requires = "hook")]
+    repo: Option<String>,
+    /// An organization's hook (with --hook).
+    #[arg(long, value_name = "ORG", requires = "hook")]
+    org: Option<String>,
+    /// The GitHub App's own webhook (App credentials: the log is read with its JWT).
+    #[arg(long)]
+    app: bool,
+    /// The hook's id (`gh api repos/OWNER/NAME/hooks --jq '.[] | [.id, .config.url]'`).
+    #[arg(long, value_name = "ID")]
+    hook: Option<u64>,
+    /// Where the watermark and the requests made are kept: a file, or s3://BUCKET/KEY
+    /// [default: hooklake-redeliver-<hook>.json in the current directory].
+    #[arg(long, env = "HOOKLAKE_REDELIVER_STATE", value_name = "FILE|S3_URL")]
+    state: Option<String>,
+    /// List what would be redelivered; ask for nothing, save nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Pause between two redelivery requests (GitHub's secondary rate limits weigh a
+    /// POST more than a GET).
+    #[arg(long, default_value = "1s", value_parser = humantime::parse_duration)]
+    pace: Duration,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: hooklake::maintain::StatusFormat,
+    #[command(flatten)]
+    github: GitHubArgs,
+}
+
+impl RedeliverArgs {
+    fn hook(&self) -> anyhow::Result<hooklake_github::deliveries::Hook> {
+        use hooklake_github::deliveries::Hook;
+        let id = self.hook.unwrap_or_default();
+        Ok(match (&self.repo, &self.org) {
+            (Some(repository), _) => {
+                anyhow::ensure!(
+                    repository.split('/').filter(|p| !p.is_empty()).count() == 2,
+                    "--repo takes OWNER/NAME, e.g. --repo octo-org/octo-repo (got {repository:?})"
+                );
+                Hook::Repository {
+                    repository: repository.clone(),
+                    id,
+                }
+            }
+            (None, Some(organization)) => Hook::Organization {
+                organization: organization.clone(),
+                id,
+            },
+            (None, None) => Hook::App,
+        })
+    }
 }
 
 #[derive(Args)]
@@ -445,6 +512,23 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &lake,
                 &args.select.selection()?,
                 args.small_below.as_u64(),
+                args.format,
+            )
+            .await?;
+            if !clean {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Redeliver(args) => {
+            let options = hooklake_maintain::redeliver::RedeliverOptions {
+                dry_run: args.dry_run,
+                pace: args.pace,
+            };
+            let clean = hooklake::redeliver::run(
+                &args.hook()?,
+                args.state.as_deref(),
+                &options,
+                &args.github,
                 args.format,
             )
             .await?;

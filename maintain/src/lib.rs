@@ -5,6 +5,8 @@
 //! - [`compact`]: each partition as few files as a target size allows, one
 //!   row per delivery id (the best-enriched copy), repairable enrichment
 //!   looked up again; crash-safe at every step.
+//! - [`redeliver`]: deliveries GitHub failed to make, read from the hook's
+//!   log and asked for again, once each.
 //! - [`status`]: partitions, files, small files, rows by enrichment status,
 //!   duplicates and freshness.
 //!
@@ -26,5 +28,6 @@
 
 pub mod compact;
 pub mod read;
+pub mod redeliver;
 pub mod select;
 pub mod status;

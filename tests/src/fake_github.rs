@@ -1,8 +1,12 @@
 //! A local fake of the GitHub REST API endpoints hooklake calls, answering
 //! with the documented shapes: `GET /repos/{owner}/{repo}/pulls/{n}/files`
 //! (paged with `Link`, capped at 3,000 files), `POST
-//! /app/installations/{id}/access_tokens`, and GitHub's error answers
-//! (401, 403/429 rate limits with their headers, 404, 5xx).
+//! /app/installations/{id}/access_tokens`, a webhook's delivery log and
+//! redelivery for repository, organization and App hooks (`GET
+//! …/hooks/{id}/deliveries`, cursor-paged newest first; `POST
+//! …/deliveries/{id}/attempts`, answered 202 and logged as a new attempt),
+//! and GitHub's error answers (401, 403/429 rate limits with their headers,
+//! 404, 5xx).
 //!
 //! Each repository can be given a [`Scenario`] (the key `*` applies to
 //! every repository without one of its own); by default a pull request has
@@ -82,6 +86,62 @@ struct Fake {
     scenarios: HashMap<String, Scenario>,
     /// Requests per repository (`owner/name`), and token exchanges.
     requests: HashMap<String, usize>,
+    /// Delivery logs by hook (`repos/o/r/hooks/7`, `orgs/acme/hooks/3`, `app/hook`).
+    hooks: HashMap<String, HookLog>,
+}
+
+/// What becomes of a redelivery the fake accepted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Redeliveries {
+    /// Logged at once as a 2xx attempt (the receiver is back).
+    #[default]
+    Succeed,
+    /// Logged at once as a 503 attempt (the receiver is still down).
+    Fail,
+    /// Accepted but not attempted yet: nothing new in the log.
+    NotYet,
+}
+
+/// One hook's delivery log, oldest first.
+#[derive(Default)]
+struct HookLog {
+    deliveries: Vec<serde_json::Value>,
+    redeliveries: Redeliveries,
+    /// Redelivery requests by guid.
+    redelivery_requests: HashMap<String, usize>,
+    /// List requests, for a scenario's `fail` counting.
+    reads: usize,
+}
+
+/// A `hook-delivery-item` as GitHub documents it. `status_code` 0 is a
+/// timeout (GitHub waited 10 s for no answer).
+pub fn hook_delivery(
+    id: u64,
+    guid: &str,
+    event: &str,
+    action: Option<&str>,
+    status_code: u16,
+    delivered_at: chrono::DateTime<chrono::Utc>,
+) -> serde_json::Value {
+    let status = match status_code {
+        200..=299 => "OK".to_string(),
+        0 => "timed out".to_string(),
+        code => format!("Invalid HTTP Response: {code}"),
+    };
+    json!({
+        "id": id,
+        "guid": guid,
+        "delivered_at": delivered_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "redelivery": false,
+        "duration": 0.27,
+        "status": status,
+        "status_code": status_code,
+        "event": event,
+        "action": action,
+        "installation_id": null,
+        "repository_id": 1296269,
+        "throttled_at": null
+    })
 }
 
 type Shared = Arc<Mutex<Fake>>;
@@ -108,9 +168,31 @@ impl FakeGitHub {
         let state: Shared = Arc::new(Mutex::new(Fake {
             scenarios,
             requests: HashMap::new(),
+            hooks: HashMap::new(),
         }));
         let app = Router::new()
             .route("/repos/{owner}/{repo}/pulls/{number}/files", get(files))
+            .route(
+                "/repos/{owner}/{repo}/hooks/{id}/deliveries",
+                get(list_repo_deliveries),
+            )
+            .route(
+                "/repos/{owner}/{repo}/hooks/{id}/deliveries/{delivery}/attempts",
+                post(redeliver_repo),
+            )
+            .route(
+                "/orgs/{org}/hooks/{id}/deliveries",
+                get(list_org_deliveries),
+            )
+            .route(
+                "/orgs/{org}/hooks/{id}/deliveries/{delivery}/attempts",
+                post(redeliver_org),
+            )
+            .route("/app/hook/deliveries", get(list_app_deliveries))
+            .route(
+                "/app/hook/deliveries/{delivery}/attempts",
+                post(redeliver_app),
+            )
             .route("/app/installations/{id}/access_tokens", post(access_token))
             .route("/_fake/requests", get(requests))
             .with_state(state.clone());
@@ -125,6 +207,49 @@ impl FakeGitHub {
             Scenario::failing("bad_credentials", 0),
         )]))
         .await
+    }
+
+    /// Gives hook `key` (`repos/o/r/hooks/7`, `orgs/acme/hooks/3` or
+    /// `app/hook`) this delivery log (any order; see [`hook_delivery`]),
+    /// and what becomes of the redeliveries it is asked for.
+    pub fn set_hook_log(
+        &self,
+        key: &str,
+        deliveries: Vec<serde_json::Value>,
+        redeliveries: Redeliveries,
+    ) {
+        let mut deliveries = deliveries;
+        deliveries.sort_by_key(|d| d["id"].as_u64());
+        self.state.lock().unwrap().hooks.insert(
+            key.to_owned(),
+            HookLog {
+                deliveries,
+                redeliveries,
+                ..HookLog::default()
+            },
+        );
+    }
+
+    /// Redelivery requests hook `key` received, by guid.
+    pub fn redelivery_requests(&self, key: &str) -> HashMap<String, usize> {
+        self.state
+            .lock()
+            .unwrap()
+            .hooks
+            .get(key)
+            .map(|log| log.redelivery_requests.clone())
+            .unwrap_or_default()
+    }
+
+    /// Hook `key`'s log as it is now, oldest first.
+    pub fn hook_log(&self, key: &str) -> Vec<serde_json::Value> {
+        self.state
+            .lock()
+            .unwrap()
+            .hooks
+            .get(key)
+            .map(|log| log.deliveries.clone())
+            .unwrap_or_default()
     }
 
     pub fn url(&self) -> String {
@@ -209,38 +334,8 @@ async fn files(
     if let Some(ms) = scenario.delay_ms {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
-    if let Some(fail) = &scenario.fail {
-        if fail.times == 0 || seen <= fail.times {
-            let mut response = match fail.kind.as_str() {
-                "primary_rate_limit" => error(
-                    StatusCode::FORBIDDEN,
-                    "API rate limit exceeded for installation ID 1.",
-                ),
-                "secondary_rate_limit" => error(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-                ),
-                "not_found" => error(StatusCode::NOT_FOUND, "Not Found"),
-                "bad_credentials" => error(StatusCode::UNAUTHORIZED, "Bad credentials"),
-                _ => error(StatusCode::BAD_GATEWAY, "Server Error"),
-            };
-            let h = response.headers_mut();
-            match fail.kind.as_str() {
-                "primary_rate_limit" => {
-                    h.insert("x-ratelimit-limit", "5000".parse().unwrap());
-                    h.insert("x-ratelimit-remaining", "0".parse().unwrap());
-                    h.insert(
-                        "x-ratelimit-reset",
-                        (epoch() + 1).to_string().parse().unwrap(),
-                    );
-                }
-                "secondary_rate_limit" => {
-                    h.insert("retry-after", "1".parse().unwrap());
-                }
-                _ => {}
-            }
-            return response;
-        }
+    if let Some(response) = failure(&scenario, seen) {
+        return response;
     }
     let total = scenario.files.unwrap_or(3).min(MAX_FILES);
     let per_page = page.per_page.unwrap_or(30).clamp(1, 100);
@@ -303,16 +398,8 @@ async fn access_token(
     Path(_id): Path<u64>,
     headers: HeaderMap,
 ) -> Response {
-    let jwt = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if jwt.split('.').count() != 3 {
-        return error(
-            StatusCode::UNAUTHORIZED,
-            "A JSON web token could not be decoded",
-        );
+    if let Some(refused) = refuse_without_app_jwt(&headers) {
+        return refused;
     }
     *state
         .lock()
@@ -335,4 +422,234 @@ async fn access_token(
 
 async fn requests(State(state): State<Shared>) -> Json<HashMap<String, usize>> {
     Json(state.lock().unwrap().requests.clone())
+}
+
+/// The answer for a scenario's failure on its `seen`-th request, if it fails.
+fn failure(scenario: &Scenario, seen: usize) -> Option<Response> {
+    let fail = scenario.fail.as_ref()?;
+    if fail.times != 0 && seen > fail.times {
+        return None;
+    }
+    let mut response = match fail.kind.as_str() {
+        "primary_rate_limit" => error(
+            StatusCode::FORBIDDEN,
+            "API rate limit exceeded for installation ID 1.",
+        ),
+        "secondary_rate_limit" => error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        ),
+        "not_found" => error(StatusCode::NOT_FOUND, "Not Found"),
+        "bad_credentials" => error(StatusCode::UNAUTHORIZED, "Bad credentials"),
+        _ => error(StatusCode::BAD_GATEWAY, "Server Error"),
+    };
+    let h = response.headers_mut();
+    match fail.kind.as_str() {
+        "primary_rate_limit" => {
+            h.insert("x-ratelimit-limit", "5000".parse().unwrap());
+            h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+            h.insert(
+                "x-ratelimit-reset",
+                (epoch() + 1).to_string().parse().unwrap(),
+            );
+        }
+        "secondary_rate_limit" => {
+            h.insert("retry-after", "1".parse().unwrap());
+        }
+        _ => {}
+    }
+    Some(response)
+}
+
+#[derive(Deserialize)]
+struct DeliveriesQuery {
+    per_page: Option<usize>,
+    cursor: Option<String>,
+}
+
+async fn list_repo_deliveries(
+    State(state): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
+    Query(query): Query<DeliveriesQuery>,
+    headers: HeaderMap,
+) -> Response {
+    list_deliveries(
+        state,
+        format!("repos/{owner}/{repo}/hooks/{id}"),
+        query,
+        headers,
+    )
+    .await
+}
+
+async fn list_org_deliveries(
+    State(state): State<Shared>,
+    Path((org, id)): Path<(String, u64)>,
+    Query(query): Query<DeliveriesQuery>,
+    headers: HeaderMap,
+) -> Response {
+    list_deliveries(state, format!("orgs/{org}/hooks/{id}"), query, headers).await
+}
+
+async fn list_app_deliveries(
+    State(state): State<Shared>,
+    Query(query): Query<DeliveriesQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = refuse_without_app_jwt(&headers) {
+        return refused;
+    }
+    list_deliveries(state, "app/hook".into(), query, headers).await
+}
+
+/// An App's own endpoints take its JWT (three dot-separated parts);
+/// anything else is GitHub's 401.
+fn refuse_without_app_jwt(headers: &HeaderMap) -> Option<Response> {
+    let jwt = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    (jwt.split('.').count() != 3).then(|| {
+        error(
+            StatusCode::UNAUTHORIZED,
+            "A JSON web token could not be decoded",
+        )
+    })
+}
+
+/// `GET …/deliveries`: newest first, `per_page` (default 30, at most 100),
+/// an opaque `cursor`, and a `Link` header to the next page.
+async fn list_deliveries(
+    state: Shared,
+    key: String,
+    query: DeliveriesQuery,
+    headers: HeaderMap,
+) -> Response {
+    if !authorised(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
+    }
+    let (page, more, scenario, seen) = {
+        let mut fake = state.lock().unwrap();
+        let scenario = fake.scenarios.get(&key).cloned().unwrap_or_default();
+        let Some(log) = fake.hooks.get_mut(&key) else {
+            return error(StatusCode::NOT_FOUND, "Not Found");
+        };
+        log.reads += 1;
+        let before = query
+            .cursor
+            .as_deref()
+            .and_then(|c| c.strip_prefix("v1_"))
+            .and_then(|id| id.parse::<u64>().ok())
+            .unwrap_or(u64::MAX);
+        let per_page = query.per_page.unwrap_or(30).clamp(1, 100);
+        let older: Vec<serde_json::Value> = log
+            .deliveries
+            .iter()
+            .rev()
+            .filter(|d| d["id"].as_u64().unwrap_or(0) < before)
+            .cloned()
+            .collect();
+        let more = older.len() > per_page;
+        let page: Vec<serde_json::Value> = older.into_iter().take(per_page).collect();
+        (page, more.then_some(per_page), scenario, log.reads)
+    };
+    if let Some(response) = failure(&scenario, seen) {
+        return response;
+    }
+    let next = more.and_then(|per_page| {
+        let last = page.last()?["id"].as_u64()?;
+        let host = headers.get("host")?.to_str().ok()?;
+        Some(format!(
+            "<http://{host}/{key}/deliveries?per_page={per_page}&cursor=v1_{last}>; rel=\"next\""
+        ))
+    });
+    let mut response = Json(page).into_response();
+    let h = response.headers_mut();
+    h.insert("x-ratelimit-limit", "5000".parse().unwrap());
+    h.insert("x-ratelimit-remaining", "4999".parse().unwrap());
+    if let Some(next) = next {
+        h.insert("link", next.parse().unwrap());
+    }
+    response
+}
+
+async fn redeliver_repo(
+    State(state): State<Shared>,
+    Path((owner, repo, id, delivery)): Path<(String, String, u64, u64)>,
+    headers: HeaderMap,
+) -> Response {
+    redeliver(
+        state,
+        format!("repos/{owner}/{repo}/hooks/{id}"),
+        delivery,
+        headers,
+    )
+}
+
+async fn redeliver_org(
+    State(state): State<Shared>,
+    Path((org, id, delivery)): Path<(String, u64, u64)>,
+    headers: HeaderMap,
+) -> Response {
+    redeliver(state, format!("orgs/{org}/hooks/{id}"), delivery, headers)
+}
+
+async fn redeliver_app(
+    State(state): State<Shared>,
+    Path(delivery): Path<u64>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(refused) = refuse_without_app_jwt(&headers) {
+        return refused;
+    }
+    redeliver(state, "app/hook".into(), delivery, headers)
+}
+
+/// `POST …/deliveries/{id}/attempts`: 202 `{}`, and the redelivery logged
+/// as a new attempt of the same guid (succeeding unless the log says its
+/// redeliveries fail).
+fn redeliver(state: Shared, key: String, delivery: u64, headers: HeaderMap) -> Response {
+    if !authorised(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
+    }
+    let mut fake = state.lock().unwrap();
+    let Some(log) = fake.hooks.get_mut(&key) else {
+        return error(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let Some(original) = log
+        .deliveries
+        .iter()
+        .find(|d| d["id"].as_u64() == Some(delivery))
+        .cloned()
+    else {
+        return error(StatusCode::NOT_FOUND, "Not Found");
+    };
+    let guid = original["guid"].as_str().unwrap_or_default().to_owned();
+    *log.redelivery_requests.entry(guid.clone()).or_default() += 1;
+    if log.redeliveries == Redeliveries::NotYet {
+        return (StatusCode::ACCEPTED, Json(json!({}))).into_response();
+    }
+    let id = log
+        .deliveries
+        .iter()
+        .filter_map(|d| d["id"].as_u64())
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let mut attempt = hook_delivery(
+        id,
+        &guid,
+        original["event"].as_str().unwrap_or_default(),
+        original["action"].as_str(),
+        if log.redeliveries == Redeliveries::Fail {
+            503
+        } else {
+            202
+        },
+        chrono::Utc::now(),
+    );
+    attempt["redelivery"] = json!(true);
+    log.deliveries.push(attempt);
+    (StatusCode::ACCEPTED, Json(json!({}))).into_response()
 }

@@ -8,6 +8,7 @@
 //! - [`poller`]: the long-polling loop of `hooklake ingest`.
 //! - [`dlq`]: `hooklake dlq redrive` and `dump`.
 //! - [`credentials`]: GitHub credentials from Secrets Manager.
+//! - [`state`]: a run's saved state (redelivery watermark) as an S3 object.
 //!
 //! Every client honours the standard AWS configuration chain, including
 //! `AWS_ENDPOINT_URL` (how the tests reach moto).
@@ -18,6 +19,7 @@ pub mod dlq;
 pub mod lake;
 pub mod poller;
 pub mod queue;
+pub mod state;
 
 pub use batch::{Ingestor, S3Payloads};
 

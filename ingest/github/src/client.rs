@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, LINK, USER_AGENT};
 use serde::Deserialize;
 
 use crate::auth::{app_jwt, CachedToken, Credentials, TokenCache};
+use crate::deliveries::{self, Hook, HookDelivery};
 use crate::files::{changed_files, next_link, PullFile, MAX_LISTED_FILES, PER_PAGE};
 use crate::rate::rate_limited;
 use crate::GitHubError;
@@ -210,6 +211,76 @@ impl GitHubClient {
     }
 }
 
+impl GitHubClient {
+    /// The bearer for a hook's log: the App's own JWT for [`Hook::App`],
+    /// the usual token otherwise.
+    async fn hook_bearer(&self, hook: &Hook) -> Result<String, GitHubError> {
+        match (hook, &self.credentials) {
+            (
+                Hook::App,
+                Credentials::App {
+                    app_id,
+                    private_key_pem,
+                    ..
+                },
+            ) => app_jwt(*app_id, private_key_pem, Utc::now()),
+            (Hook::App, Credentials::Token(_)) => Err(GitHubError::BadCredentials(
+                "the App's webhook log is read with the App's own JWT: give App credentials \
+                 (app_id, installation_id, private_key), not a token"
+                    .into(),
+            )),
+            _ => self.bearer().await,
+        }
+    }
+
+    /// One page of `hook`'s delivery log, newest first, and the URL of the
+    /// next (older) page. `next` is the URL a previous page returned; `None`
+    /// starts at the newest delivery.
+    pub async fn deliveries_page(
+        &self,
+        hook: &Hook,
+        next: Option<&str>,
+    ) -> Result<(Vec<HookDelivery>, Option<String>), GitHubError> {
+        let url = next.map(str::to_owned).unwrap_or_else(|| {
+            format!(
+                "{}{}?per_page={}",
+                self.api_url,
+                hook.deliveries_path(),
+                deliveries::PER_PAGE
+            )
+        });
+        let bearer = self.hook_bearer(hook).await?;
+        let response = self
+            .request(reqwest::Method::GET, &url, &bearer)
+            .send()
+            .await
+            .map_err(|e| transport(&url, e))?;
+        let response = self.check(response, &url).await?;
+        let next = link_next(response.headers());
+        let page: Vec<HookDelivery> =
+            response.json().await.map_err(|e| GitHubError::Unexpected {
+                status: 200,
+                url: url.clone(),
+                message: format!("not a list of deliveries: {e}"),
+            })?;
+        Ok((page, next))
+    }
+
+    /// Asks GitHub to send delivery `id` (an attempt's `id`, not its guid)
+    /// of `hook` again. GitHub answers 202 and logs the new attempt under
+    /// the same guid.
+    pub async fn redeliver(&self, hook: &Hook, id: u64) -> Result<(), GitHubError> {
+        let url = format!("{}{}/{id}/attempts", self.api_url, hook.deliveries_path());
+        let bearer = self.hook_bearer(hook).await?;
+        let response = self
+            .request(reqwest::Method::POST, &url, &bearer)
+            .send()
+            .await
+            .map_err(|e| transport(&url, e))?;
+        self.check(response, &url).await.map(drop)
+    }
+}
+
 fn link_next(headers: &HeaderMap) -> Option<String> {
     headers
         .get(LINK)
@@ -253,6 +324,7 @@ async fn check(response: reqwest::Response, url: &str) -> Result<reqwest::Respon
             url,
             message,
         },
+        404 => GitHubError::NotFound { url },
         500..=599 => GitHubError::Server { status, url },
         _ => GitHubError::Unexpected {
             status,

@@ -281,7 +281,7 @@ impl Enricher {
                     transient_retries -= 1;
                     tokio::time::sleep_until(retry_at).await;
                 }
-                GitHubError::Unexpected { .. } => {
+                GitHubError::Unexpected { .. } | GitHubError::NotFound { .. } => {
                     tracing::warn!(%error, "unexpected answer from GitHub; the row is written as unavailable (repairable)");
                     return Err(ChangedFilesStatus::Unavailable);
                 }

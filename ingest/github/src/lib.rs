@@ -5,7 +5,8 @@
 //! - [`rate`]: pure: a response's status and headers → rate limited or not.
 //! - [`auth`]: a token, or a GitHub App's key exchanged for installation
 //!   tokens (cached until shortly before they expire).
-//! - [`client`]: `GET /repos/{owner}/{repo}/pulls/{number}/files`, every page.
+//! - [`client`]: `GET /repos/{owner}/{repo}/pulls/{number}/files`, every page;
+//!   a webhook's delivery log and redelivery ([`deliveries`]).
 //!
 //! - [`enrich`]: rows in bulk, one lookup per pull request, until a
 //!   deadline, behind a breaker; GitHub's faults become row statuses.
@@ -17,6 +18,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod deliveries;
 pub mod files;
 pub mod rate;
 
@@ -44,6 +46,10 @@ pub enum GitHubError {
         url: String,
         message: String,
     },
+    /// GitHub answered 404: the resource does not exist, or these
+    /// credentials may not see it (GitHub does not say which).
+    #[error("GitHub answered 404 Not Found for {url}")]
+    NotFound { url: String },
     /// The credentials document is malformed.
     #[error("GitHub credentials are malformed: {0}")]
     BadCredentials(String),
