@@ -4,6 +4,7 @@
 //!
 //! The binary (`src/main.rs`) is a thin clap layer over these modules.
 
+pub mod backfill;
 pub mod config;
 pub mod demo;
 pub mod dlq;

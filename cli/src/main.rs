@@ -96,6 +96,20 @@ enum Command {
     /// "Webhooks: Read and write" (classic scopes admin:repo_hook / admin:org_hook).
     #[command(group = clap::ArgGroup::new("which").required(true).args(["repo", "org", "app"]))]
     Redeliver(RedeliverArgs),
+    /// Write the pull requests merged in a date range from GitHub's API, as the rows
+    /// their deliveries would have given (e.g. those merged before the webhook existed).
+    ///
+    /// Rows equal delivered ones in every column but delivery_id (backfill-<repository
+    /// id>-<number>, which tells them apart), received_at and payload (the `closed`
+    /// payload built from the API's pull request). Pull requests already in the lake are
+    /// left alone. Saves its position after every 100 pull requests
+    /// (--state); after a crash or Ctrl-C the same command resumes. Waits out GitHub's
+    /// rate limits. Needs "Pull requests: Read" (and "Contents: Read" for private
+    /// repositories' files).
+    Backfill(BackfillArgs),
+    /// List the pull requests GitHub says were merged in a date range that have no row
+    /// in the lake; exit status 1 when any is missing. --repair backfills exactly those.
+    Verify(VerifyArgs),
     /// Show what the lake holds: partitions, files, small files, rows by
     /// changed_files_status, duplicate deliveries and freshness. With
     /// --delivery ID: where that one delivery is (serve's queue, its dead
@@ -185,6 +199,81 @@ struct StatusArgs {
     /// serve uses inside the lake).
     #[arg(long, value_name = "FILE")]
     queue: Option<std::path::PathBuf>,
+}
+
+#[derive(Args)]
+struct RangeArgs {
+    /// The repository: OWNER/NAME.
+    #[arg(long, value_name = "OWNER/NAME")]
+    repo: String,
+    /// First merge date (YYYY-MM-DD, UTC, like the lake's merged_date partitions).
+    #[arg(long)]
+    since: chrono::NaiveDate,
+    /// Last merge date, included [default: today].
+    #[arg(long)]
+    until: Option<chrono::NaiveDate>,
+}
+
+impl RangeArgs {
+    fn range(&self) -> anyhow::Result<hooklake_github::pulls::MergedRange> {
+        anyhow::ensure!(
+            self.repo.split('/').filter(|p| !p.is_empty()).count() == 2,
+            "--repo takes OWNER/NAME, e.g. --repo octo-org/octo-repo (got {:?})",
+            self.repo
+        );
+        let until = self
+            .until
+            .unwrap_or_else(|| chrono::Utc::now().date_naive());
+        anyhow::ensure!(
+            self.since <= until,
+            "--since {} is after --until {until}",
+            self.since
+        );
+        Ok(hooklake_github::pulls::MergedRange {
+            since: self.since,
+            until,
+        })
+    }
+}
+
+#[derive(Args)]
+struct BackfillArgs {
+    #[command(flatten)]
+    range: RangeArgs,
+    #[command(flatten)]
+    lake: MaintainLakeArg,
+    /// Where the position is saved: a file, or s3://BUCKET/KEY
+    /// [default: hooklake-backfill-<owner>-<name>.json in the current directory].
+    #[arg(long, value_name = "FILE|S3_URL")]
+    state: Option<String>,
+    /// Time each batch of 100 may spend listing changed files (waiting out rate limits);
+    /// rows not reached are written with a repairable status that `compact` fills in.
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    enrich_budget: Duration,
+    /// Output format of the closing report.
+    #[arg(long, value_enum, default_value = "text")]
+    format: hooklake::maintain::StatusFormat,
+    #[command(flatten)]
+    github: GitHubArgs,
+}
+
+#[derive(Args)]
+struct VerifyArgs {
+    #[command(flatten)]
+    range: RangeArgs,
+    #[command(flatten)]
+    lake: MaintainLakeArg,
+    /// Backfill the missing pull requests (then the exit status is 0 if all were written).
+    #[arg(long)]
+    repair: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: hooklake::maintain::StatusFormat,
+    /// With --repair: time each batch of 100 may spend listing changed files.
+    #[arg(long, default_value = "10m", value_parser = humantime::parse_duration)]
+    enrich_budget: Duration,
+    #[command(flatten)]
+    github: GitHubArgs,
 }
 
 #[derive(Args)]
@@ -516,6 +605,67 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
             .await?;
             if !clean {
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+        Command::Backfill(args) => {
+            let range = args.range.range()?;
+            let lake = maintain::Lake::open(&args.lake.lake).await?;
+            let enricher = args.github.enricher().await?;
+            let options = hooklake_maintain::backfill::BackfillOptions {
+                enrich_budget: args.enrich_budget,
+            };
+            let report = hooklake::backfill::backfill(
+                &enricher,
+                &args.range.repo,
+                range,
+                &lake,
+                args.state.as_deref(),
+                &options,
+            )
+            .await?;
+            hooklake::backfill::print(&report, args.format, || {
+                format!(
+                    "{}: {} pull requests merged from {} to {} not yet in the lake ({} already were); \
+                     {} rows written by this run ({} gone from GitHub, {} without changed files yet: \
+                     `hooklake compact` fills them in); {} GitHub requests\n",
+                    args.range.repo,
+                    report.merged,
+                    range.since,
+                    range.until,
+                    report.already_in_lake,
+                    report.written,
+                    report.gone.len(),
+                    report.not_enriched,
+                    report.github_requests
+                )
+            });
+        }
+        Command::Verify(args) => {
+            let range = args.range.range()?;
+            let lake = maintain::Lake::open(&args.lake.lake).await?;
+            let enricher = args.github.enricher().await?;
+            let options = hooklake_maintain::backfill::BackfillOptions {
+                enrich_budget: args.enrich_budget,
+            };
+            let (report, repaired) = hooklake::backfill::verify(
+                &enricher,
+                &args.range.repo,
+                range,
+                &lake,
+                args.repair,
+                &options,
+            )
+            .await?;
+            let complete = report.is_complete()
+                || repaired
+                    .as_ref()
+                    .is_some_and(|r| r.written + r.gone.len() == report.missing.len());
+            let both = serde_json::json!({"verify": &report, "repaired": &repaired});
+            hooklake::backfill::print(&both, args.format, || {
+                hooklake::backfill::render_verify(&report, repaired.as_ref())
+            });
+            if !complete {
                 return Ok(ExitCode::FAILURE);
             }
         }

@@ -5,8 +5,12 @@
 //! - [`compact`]: each partition as few files as a target size allows, one
 //!   row per delivery id (the best-enriched copy), repairable enrichment
 //!   looked up again; crash-safe at every step.
+//! - [`backfill`]: pull requests merged in a date range, from GitHub's
+//!   API, written as the rows their deliveries would have given.
 //! - [`redeliver`]: deliveries GitHub failed to make, read from the hook's
 //!   log and asked for again, once each.
+//! - [`verify`]: the pull requests GitHub says were merged in a range that
+//!   have no row (`--repair` backfills exactly those).
 //! - [`status`]: partitions, files, small files, rows by enrichment status,
 //!   duplicates and freshness.
 //!
@@ -26,8 +30,11 @@
 //! # let _ = before; Ok(()) }
 //! ```
 
+pub mod backfill;
 pub mod compact;
 pub mod read;
 pub mod redeliver;
 pub mod select;
+pub mod state;
 pub mod status;
+pub mod verify;

@@ -136,3 +136,37 @@ pub fn split(batch: &RecordBatch, keep: &[bool], repairing: bool) -> Result<Spli
     }
     Ok(out)
 }
+
+/// The columns that identify a merged pull request across deliveries.
+pub const PULL_KEY_COLUMNS: [&str; 2] = ["repository_id", "number"];
+
+/// `(repository_id, number)` of every row of a file (nothing else is read).
+pub fn pull_keys(file: File) -> Result<Vec<(i64, i64)>, ReadError> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int64Type;
+    let mut out = Vec::new();
+    for batch in reader(file, Some(&PULL_KEY_COLUMNS))? {
+        let batch = batch?;
+        let int64 = |name: &'static str| {
+            let column = batch
+                .column_by_name(name)
+                .ok_or(DecodeError::MissingColumn(name))?;
+            column
+                .as_primitive_opt::<Int64Type>()
+                .ok_or_else(|| DecodeError::WrongType {
+                    column: name,
+                    found: column.data_type().to_string(),
+                    expected: "Int64",
+                })
+        };
+        let (repository, number) = (int64("repository_id")?, int64("number")?);
+        out.extend(
+            repository
+                .values()
+                .iter()
+                .zip(number.values().iter())
+                .map(|(r, n)| (*r, *n)),
+        );
+    }
+    Ok(out)
+}

@@ -14,13 +14,14 @@
 //!   so a run killed at any moment and started again asks for none twice.
 
 use std::collections::{BTreeMap, HashMap};
-use std::future::Future;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hooklake_github::deliveries::{Hook, HookDelivery};
+use hooklake_github::rate::waiting_out_rate_limits;
 use hooklake_github::{GitHubClient, GitHubError};
+
+pub use crate::state::{StateFile, StateStore};
 use serde::{Deserialize, Serialize};
 
 /// GitHub keeps a hook's deliveries, and redelivers them, for three days.
@@ -39,7 +40,7 @@ pub const MAX_REQUESTS: u32 = 5;
 pub const DEFAULT_PACE: Duration = Duration::from_secs(1);
 
 /// Rate-limit answers in a row before a run gives up.
-const MAX_RATE_LIMIT_WAITS: u32 = 10;
+pub const MAX_RATE_LIMIT_WAITS: u32 = 10;
 
 /// What a run leaves for the next one.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -216,51 +217,6 @@ pub fn plan(read: &[HookDelivery], state: &RedeliverState, now: DateTime<Utc>) -
     plan
 }
 
-/// Where a run's [`RedeliverState`] is kept: a local file, or an S3 object
-/// (`hooklake-aws`).
-pub trait StateStore: Sync {
-    /// For messages: a path or an `s3://` URL.
-    fn location(&self) -> String;
-    /// The saved text, or `None` before the first run.
-    fn load(&self) -> impl Future<Output = Result<Option<String>, String>> + Send;
-    /// Replaces the saved text atomically.
-    fn save(&self, text: String) -> impl Future<Output = Result<(), String>> + Send;
-}
-
-/// A state file on disk, replaced atomically (temporary file, fsync, rename).
-#[derive(Debug, Clone)]
-pub struct StateFile(pub PathBuf);
-
-impl StateStore for StateFile {
-    fn location(&self) -> String {
-        self.0.display().to_string()
-    }
-
-    async fn load(&self) -> Result<Option<String>, String> {
-        match std::fs::read_to_string(&self.0) {
-            Ok(text) => Ok(Some(text)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e.to_string()),
-        }
-    }
-
-    async fn save(&self, text: String) -> Result<(), String> {
-        use std::io::Write;
-        let dir = match self.0.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let mut temp = tempfile::NamedTempFile::new_in(&dir).map_err(|e| e.to_string())?;
-        temp.write_all(text.as_bytes()).map_err(|e| e.to_string())?;
-        temp.as_file().sync_all().map_err(|e| e.to_string())?;
-        temp.persist(&self.0).map_err(|e| e.to_string())?;
-        std::fs::File::open(&dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| e.to_string())
-    }
-}
-
 /// How a run behaves.
 #[derive(Debug, Clone)]
 pub struct RedeliverOptions {
@@ -365,9 +321,11 @@ pub async fn run<S: StateStore>(
     let mut read = Vec::new();
     let mut next: Option<String> = None;
     'pages: loop {
-        let (page, following) = with_rate_limits(|| client.deliveries_page(hook, next.as_deref()))
-            .await
-            .map_err(|e| classify(hook, e))?;
+        let (page, following) = waiting_out_rate_limits(MAX_RATE_LIMIT_WAITS, || {
+            client.deliveries_page(hook, next.as_deref())
+        })
+        .await
+        .map_err(|e| classify(hook, e))?;
         report.pages += 1;
         for delivery in page {
             if state.watermark.is_some_and(|w| delivery.id <= w) {
@@ -412,7 +370,11 @@ pub async fn run<S: StateStore>(
             },
         );
         save(store, &state).await?;
-        match with_rate_limits(|| client.redeliver(hook, candidate.delivery_id)).await {
+        match waiting_out_rate_limits(MAX_RATE_LIMIT_WAITS, || {
+            client.redeliver(hook, candidate.delivery_id)
+        })
+        .await
+        {
             Ok(()) => {
                 tracing::info!(guid = %candidate.guid, delivery_id = candidate.delivery_id,
                     failed_with = %candidate.status, "redelivery requested");
@@ -464,28 +426,6 @@ async fn save<S: StateStore>(store: &S, state: &RedeliverState) -> Result<(), Re
             location: store.location(),
             message,
         })
-}
-
-/// Runs `call`, waiting out rate limits (GitHub's `retry-after` or reset).
-async fn with_rate_limits<T, F, Fut>(mut call: F) -> Result<T, GitHubError>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, GitHubError>>,
-{
-    let mut waits = 0;
-    loop {
-        match call().await {
-            Err(GitHubError::RateLimited { retry_after }) if waits < MAX_RATE_LIMIT_WAITS => {
-                waits += 1;
-                tracing::warn!(
-                    wait_s = retry_after.as_secs(),
-                    "GitHub rate limit: waiting for it to reset"
-                );
-                tokio::time::sleep(retry_after).await;
-            }
-            other => return other,
-        }
-    }
 }
 
 fn classify(hook: &Hook, error: GitHubError) -> RedeliverError {

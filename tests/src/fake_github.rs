@@ -39,6 +39,48 @@ pub struct Scenario {
     /// Answer every request only after this many milliseconds (a slow GitHub).
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// The repository's pull requests (`GET …/pulls`, `GET …/pulls/{n}`).
+    #[serde(default)]
+    pub pulls: Option<Pulls>,
+    /// Every this-many-th request to the repository answers GitHub's
+    /// secondary rate limit (429, `retry-after: 1`).
+    #[serde(default)]
+    pub rate_limit_every: Option<usize>,
+}
+
+/// A repository's history: pull requests 1..=`merged`, merged at even
+/// intervals over the `days` days up to `until`, and every fifth of them
+/// followed by one closed without merging (numbers after `merged`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Pulls {
+    pub merged: usize,
+    pub days: i64,
+    pub until: chrono::DateTime<chrono::Utc>,
+}
+
+impl Pulls {
+    /// When pull request `number` was merged (`None`: closed unmerged, or no such number).
+    pub fn merged_at(&self, number: usize) -> Option<chrono::DateTime<chrono::Utc>> {
+        (1..=self.merged).contains(&number).then(|| {
+            let step = self.days * 86_400 / self.merged.max(1) as i64;
+            self.until - chrono::Duration::seconds(step * (self.merged - number) as i64)
+        })
+    }
+
+    /// Closed without merging: numbers after the merged ones.
+    fn unmerged(&self) -> usize {
+        self.merged / 5
+    }
+
+    /// When pull request `number` was closed and last updated.
+    fn closed_at(&self, number: usize) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.merged_at(number).or_else(|| {
+            let k = number
+                .checked_sub(self.merged)
+                .filter(|k| (1..=self.unmerged()).contains(k))?;
+            Some(self.merged_at(k * 5)? + chrono::Duration::minutes(30))
+        })
+    }
 }
 
 impl Scenario {
@@ -172,6 +214,8 @@ impl FakeGitHub {
         }));
         let app = Router::new()
             .route("/repos/{owner}/{repo}/pulls/{number}/files", get(files))
+            .route("/repos/{owner}/{repo}/pulls", get(list_pulls))
+            .route("/repos/{owner}/{repo}/pulls/{number}", get(pull))
             .route(
                 "/repos/{owner}/{repo}/hooks/{id}/deliveries",
                 get(list_repo_deliveries),
@@ -315,22 +359,7 @@ async fn files(
     if !authorised(&headers) {
         return error(StatusCode::UNAUTHORIZED, "Requires authentication");
     }
-    let key = format!("{owner}/{repo}");
-    let (scenario, seen) = {
-        let mut fake = state.lock().unwrap();
-        let seen = {
-            let n = fake.requests.entry(key.clone()).or_default();
-            *n += 1;
-            *n
-        };
-        let scenario = fake
-            .scenarios
-            .get(&key)
-            .or_else(|| fake.scenarios.get("*"))
-            .cloned()
-            .unwrap_or_default();
-        (scenario, seen)
-    };
+    let (scenario, seen) = count_request(&state, &format!("{owner}/{repo}"));
     if let Some(ms) = scenario.delay_ms {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
@@ -344,15 +373,30 @@ async fn files(
     let body: Vec<serde_json::Value> = (start..total.min(start + per_page))
         .map(|i| file_entry(&owner, &repo, i))
         .collect();
-    let last = total.div_ceil(per_page).max(1);
+    paged(
+        body,
+        &headers,
+        &format!("/repos/{owner}/{repo}/pulls/{number}/files?per_page={per_page}"),
+        current,
+        total.div_ceil(per_page).max(1),
+    )
+}
+
+/// A page of a list, with GitHub's rate headers and `Link` to the
+/// `next`/`last`/`first`/`prev` pages (`path`: the list's path and query
+/// without `page`).
+fn paged(
+    body: Vec<serde_json::Value>,
+    headers: &HeaderMap,
+    path: &str,
+    current: usize,
+    last: usize,
+) -> Response {
     let host = headers
         .get("host")
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("127.0.0.1")
-        .to_owned();
-    let link_to = |p: usize| {
-        format!("<http://{host}/repos/{owner}/{repo}/pulls/{number}/files?per_page={per_page}&page={p}>")
-    };
+        .unwrap_or("127.0.0.1");
+    let link_to = |p: usize| format!("<http://{host}{path}&page={p}>");
     let mut links = Vec::new();
     if current < last {
         links.push(format!("{}; rel=\"next\"", link_to(current + 1)));
@@ -426,6 +470,19 @@ async fn requests(State(state): State<Shared>) -> Json<HashMap<String, usize>> {
 
 /// The answer for a scenario's failure on its `seen`-th request, if it fails.
 fn failure(scenario: &Scenario, seen: usize) -> Option<Response> {
+    if scenario
+        .rate_limit_every
+        .is_some_and(|k| k > 0 && seen.is_multiple_of(k))
+    {
+        let mut response = error(
+            StatusCode::TOO_MANY_REQUESTS,
+            "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+        );
+        response
+            .headers_mut()
+            .insert("retry-after", "1".parse().unwrap());
+        return Some(response);
+    }
     let fail = scenario.fail.as_ref()?;
     if fail.times != 0 && seen > fail.times {
         return None;
@@ -652,4 +709,192 @@ fn redeliver(state: Shared, key: String, delivery: u64, headers: HeaderMap) -> R
     attempt["redelivery"] = json!(true);
     log.deliveries.push(attempt);
     (StatusCode::ACCEPTED, Json(json!({}))).into_response()
+}
+
+/// A repository's numeric id, stable for its name.
+pub fn repository_id(owner: &str, repo: &str) -> i64 {
+    let mut id: i64 = 1_296_269;
+    for b in format!("{owner}/{repo}").bytes() {
+        id = (id * 31 + b as i64) % 1_000_000_007;
+    }
+    id
+}
+
+fn repository_object(owner: &str, repo: &str) -> serde_json::Value {
+    json!({
+        "id": repository_id(owner, repo),
+        "node_id": "R_kgDOAAAAAQ",
+        "name": repo,
+        "full_name": format!("{owner}/{repo}"),
+        "private": false,
+        "owner": {"login": owner, "id": 1, "type": "Organization"},
+        "html_url": format!("https://github.com/{owner}/{repo}"),
+        "default_branch": "main"
+    })
+}
+
+/// Pull request `number` as `GET /repos/{o}/{r}/pulls/{n}` answers it (the
+/// object a `pull_request` webhook carries); `full: false` gives the list's
+/// `pull-request-simple` (no merged, merged_by, counts).
+pub fn pull_object(
+    owner: &str,
+    repo: &str,
+    number: usize,
+    pulls: &Pulls,
+    files: usize,
+    full: bool,
+) -> Option<serde_json::Value> {
+    let closed_at = pulls.closed_at(number)?;
+    let merged_at = pulls.merged_at(number);
+    let time =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let repository = repository_object(owner, repo);
+    let labels: Vec<serde_json::Value> = if number.is_multiple_of(3) {
+        vec![json!({"id": 208045946, "name": "bug", "color": "f29513", "default": true})]
+    } else {
+        Vec::new()
+    };
+    let mut pull = json!({
+        "url": format!("https://api.github.com/repos/{owner}/{repo}/pulls/{number}"),
+        "id": repository["id"].as_i64().unwrap() * 100_000 + number as i64,
+        "node_id": format!("PR_{number}"),
+        "html_url": format!("https://github.com/{owner}/{repo}/pull/{number}"),
+        "number": number,
+        "state": "closed",
+        "locked": false,
+        "title": format!("Change number {number}"),
+        "user": {"login": format!("author{}", number % 7), "id": 100 + number % 7, "type": "User"},
+        "body": "Fixes a thing.",
+        "labels": labels,
+        "created_at": time(closed_at - chrono::Duration::days(2)),
+        "updated_at": time(closed_at + chrono::Duration::hours(1)),
+        "closed_at": time(closed_at),
+        "merged_at": merged_at.map(time),
+        "merge_commit_sha": merged_at.map(|_| format!("{:040x}", number * 7919)),
+        "head": {"label": format!("{owner}:feature-{number}"), "ref": format!("feature-{number}"),
+                 "sha": format!("{:040x}", number * 104_729), "repo": repository.clone()},
+        "base": {"label": format!("{owner}:main"), "ref": "main",
+                 "sha": format!("{:040x}", number * 1_299_709), "repo": repository},
+        "author_association": "CONTRIBUTOR",
+        "draft": false
+    });
+    if full {
+        let merged = merged_at.is_some();
+        let extra = json!({
+            "merged": merged,
+            "mergeable": null,
+            "merged_by": if merged { json!({"login": "maintainer", "id": 99, "type": "User"}) } else { json!(null) },
+            "comments": number % 4,
+            "review_comments": 0,
+            "commits": number % 5 + 1,
+            "additions": number % 50 * 3,
+            "deletions": number % 20,
+            "changed_files": files
+        });
+        for (k, v) in extra.as_object().unwrap() {
+            pull[k] = v.clone();
+        }
+    }
+    Some(pull)
+}
+
+#[derive(Deserialize)]
+struct PullsQuery {
+    per_page: Option<usize>,
+    page: Option<usize>,
+    state: Option<String>,
+    sort: Option<String>,
+    direction: Option<String>,
+}
+
+/// The scenario of `owner/repo` and the repository's request count after
+/// this one (shared by every endpoint of the repository).
+fn count_request(state: &Shared, key: &str) -> (Scenario, usize) {
+    let mut fake = state.lock().unwrap();
+    let seen = {
+        let n = fake.requests.entry(key.to_owned()).or_default();
+        *n += 1;
+        *n
+    };
+    let scenario = fake
+        .scenarios
+        .get(key)
+        .or_else(|| fake.scenarios.get("*"))
+        .cloned()
+        .unwrap_or_default();
+    (scenario, seen)
+}
+
+/// `GET /repos/{o}/{r}/pulls`: `state=closed`, `sort=updated`,
+/// `direction=desc` (the only combination hooklake asks for), paged with
+/// `Link`.
+async fn list_pulls(
+    State(state): State<Shared>,
+    Path((owner, repo)): Path<(String, String)>,
+    Query(query): Query<PullsQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorised(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
+    }
+    let (scenario, seen) = count_request(&state, &format!("{owner}/{repo}"));
+    if let Some(response) = failure(&scenario, seen) {
+        return response;
+    }
+    if query.state.as_deref() != Some("closed")
+        || query.sort.as_deref() != Some("updated")
+        || query.direction.as_deref() != Some("desc")
+    {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "this fake lists closed pull requests by update time, newest first, only",
+        );
+    }
+    let Some(pulls) = scenario.pulls else {
+        return Json(Vec::<serde_json::Value>::new()).into_response();
+    };
+    let total = pulls.merged + pulls.unmerged();
+    let mut numbers: Vec<usize> = (1..=total).collect();
+    numbers.sort_by_key(|n| std::cmp::Reverse(pulls.closed_at(*n)));
+    let per_page = query.per_page.unwrap_or(30).clamp(1, 100);
+    let current = query.page.unwrap_or(1).max(1);
+    let body: Vec<serde_json::Value> = numbers
+        .iter()
+        .skip((current - 1) * per_page)
+        .take(per_page)
+        .filter_map(|n| pull_object(&owner, &repo, *n, &pulls, 0, false))
+        .collect();
+    paged(
+        body,
+        &headers,
+        &format!(
+            "/repos/{owner}/{repo}/pulls?state=closed&sort=updated&direction=desc&per_page={per_page}"
+        ),
+        current,
+        total.div_ceil(per_page).max(1),
+    )
+}
+
+/// `GET /repos/{o}/{r}/pulls/{n}`: the full pull request.
+async fn pull(
+    State(state): State<Shared>,
+    Path((owner, repo, number)): Path<(String, String, usize)>,
+    headers: HeaderMap,
+) -> Response {
+    if !authorised(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
+    }
+    let (scenario, seen) = count_request(&state, &format!("{owner}/{repo}"));
+    if let Some(response) = failure(&scenario, seen) {
+        return response;
+    }
+    let files = scenario.files.unwrap_or(3).min(MAX_FILES);
+    match scenario
+        .pulls
+        .as_ref()
+        .and_then(|pulls| pull_object(&owner, &repo, number, pulls, files, true))
+    {
+        Some(pull) => Json(pull).into_response(),
+        None => error(StatusCode::NOT_FOUND, "Not Found"),
+    }
 }

@@ -2,7 +2,7 @@
 //! one S3 object: a single PutObject replaces it atomically.
 
 use aws_sdk_s3::primitives::ByteStream;
-use hooklake_maintain::redeliver::StateStore;
+use hooklake_maintain::state::StateStore;
 
 use crate::describe;
 use crate::lake::parse_s3_url;

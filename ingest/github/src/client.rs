@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::auth::{app_jwt, CachedToken, Credentials, TokenCache};
 use crate::deliveries::{self, Hook, HookDelivery};
 use crate::files::{changed_files, next_link, PullFile, MAX_LISTED_FILES, PER_PAGE};
+use crate::pulls;
 use crate::rate::rate_limited;
 use crate::GitHubError;
 
@@ -119,6 +120,21 @@ impl GitHubClient {
             .header("X-GitHub-Api-Version", API_VERSION)
             .header(USER_AGENT, concat!("hooklake/", env!("CARGO_PKG_VERSION")))
             .header(AUTHORIZATION, format!("Bearer {bearer}"))
+    }
+
+    /// Sends a request and maps a non-2xx answer to its error.
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        bearer: &str,
+    ) -> Result<reqwest::Response, GitHubError> {
+        let response = self
+            .request(method, url, bearer)
+            .send()
+            .await
+            .map_err(|e| transport(url, e))?;
+        self.check(response, url).await
     }
 
     /// The bearer token for API calls: the token itself, or a cached (or
@@ -250,12 +266,7 @@ impl GitHubClient {
             )
         });
         let bearer = self.hook_bearer(hook).await?;
-        let response = self
-            .request(reqwest::Method::GET, &url, &bearer)
-            .send()
-            .await
-            .map_err(|e| transport(&url, e))?;
-        let response = self.check(response, &url).await?;
+        let response = self.send(reqwest::Method::GET, &url, &bearer).await?;
         let next = link_next(response.headers());
         let page: Vec<HookDelivery> =
             response.json().await.map_err(|e| GitHubError::Unexpected {
@@ -272,12 +283,61 @@ impl GitHubClient {
     pub async fn redeliver(&self, hook: &Hook, id: u64) -> Result<(), GitHubError> {
         let url = format!("{}{}/{id}/attempts", self.api_url, hook.deliveries_path());
         let bearer = self.hook_bearer(hook).await?;
-        let response = self
-            .request(reqwest::Method::POST, &url, &bearer)
-            .send()
+        self.send(reqwest::Method::POST, &url, &bearer)
             .await
-            .map_err(|e| transport(&url, e))?;
-        self.check(response, &url).await.map(drop)
+            .map(drop)
+    }
+}
+
+impl GitHubClient {
+    /// One page of `repository`'s closed pull requests, most recently
+    /// updated first, and the next page's URL (`next` from the previous page;
+    /// `None` starts at the first).
+    pub async fn closed_pulls_page(
+        &self,
+        repository: &str,
+        next: Option<&str>,
+    ) -> Result<(Vec<pulls::ClosedPull>, Option<String>), GitHubError> {
+        let url = next.map(str::to_owned).unwrap_or_else(|| {
+            format!(
+                "{}/repos/{repository}/pulls?state=closed&sort=updated&direction=desc&per_page={}",
+                self.api_url,
+                pulls::PER_PAGE
+            )
+        });
+        let bearer = self.bearer().await?;
+        let response = self.send(reqwest::Method::GET, &url, &bearer).await?;
+        let next = link_next(response.headers());
+        let page = response.json().await.map_err(|e| GitHubError::Unexpected {
+            status: 200,
+            url: url.clone(),
+            message: format!("not a list of pull requests: {e}"),
+        })?;
+        Ok((page, next))
+    }
+
+    /// The full pull request object (what a webhook carries as
+    /// `pull_request`); `None` if GitHub no longer has it.
+    pub async fn pull(
+        &self,
+        repository: &str,
+        number: i64,
+    ) -> Result<Option<serde_json::Value>, GitHubError> {
+        let url = format!("{}/repos/{repository}/pulls/{number}", self.api_url);
+        let bearer = self.bearer().await?;
+        match self.send(reqwest::Method::GET, &url, &bearer).await {
+            Ok(response) => response
+                .json()
+                .await
+                .map(Some)
+                .map_err(|e| GitHubError::Unexpected {
+                    status: 200,
+                    url,
+                    message: format!("not a pull request: {e}"),
+                }),
+            Err(GitHubError::NotFound { .. }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 }
 

@@ -129,6 +129,11 @@ impl Enricher {
     }
 
     /// Requests in flight at once (at least 1).
+    /// The GitHub client, if it has credentials.
+    pub fn client(&self) -> Option<&GitHubClient> {
+        self.client.as_ref()
+    }
+
     pub fn with_concurrency(mut self, concurrency: usize) -> Self {
         self.concurrency = concurrency.max(1);
         self

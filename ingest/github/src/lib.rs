@@ -6,7 +6,8 @@
 //! - [`auth`]: a token, or a GitHub App's key exchanged for installation
 //!   tokens (cached until shortly before they expire).
 //! - [`client`]: `GET /repos/{owner}/{repo}/pulls/{number}/files`, every page;
-//!   a webhook's delivery log and redelivery ([`deliveries`]).
+//!   a webhook's delivery log and redelivery ([`deliveries`]); a
+//!   repository's merged pull requests ([`pulls`]).
 //!
 //! - [`enrich`]: rows in bulk, one lookup per pull request, until a
 //!   deadline, behind a breaker; GitHub's faults become row statuses.
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod client;
 pub mod deliveries;
 pub mod files;
+pub mod pulls;
 pub mod rate;
 
 use std::time::Duration;

@@ -50,6 +50,32 @@ pub fn rate_limited(
     None
 }
 
+/// Runs `call` again after each rate-limit answer, waiting as GitHub says
+/// (`retry-after`, or until the reset), at most `max_waits` times in a row.
+pub async fn waiting_out_rate_limits<T, F, Fut>(
+    max_waits: u32,
+    mut call: F,
+) -> Result<T, crate::GitHubError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::GitHubError>>,
+{
+    let mut waits = 0;
+    loop {
+        match call().await {
+            Err(crate::GitHubError::RateLimited { retry_after }) if waits < max_waits => {
+                waits += 1;
+                tracing::warn!(
+                    wait_s = retry_after.as_secs(),
+                    "GitHub rate limit: waiting for it to reset"
+                );
+                tokio::time::sleep(retry_after).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,354 @@
+//! Pull requests merged before the webhook existed (or while it was
+//! down), written as rows the webhook path would have written.
+//!
+//! A backfill lists the repository's pull requests merged in a date range
+//! ([`hooklake_github::pulls`]), then in batches of [`BATCH`]: fetches each
+//! full pull request, wraps it in the payload of a `closed` delivery
+//! ([`closed_event_payload`]) and runs the batch through the ingest
+//! pipeline itself (decode, enrich, partition, encode, put). Each row is
+//! therefore the row a delivery would give, apart from:
+//!
+//! - `delivery_id`: `backfill-<repository_id>-<number>` (the marker a
+//!   reader tells backfilled rows by; see [`is_backfilled`]),
+//! - `received_at`: when the backfill wrote it,
+//! - `payload`: the synthesised `closed` payload.
+//!
+//! The list and the position reached are saved after every page and every
+//! batch ([`BackfillState`]). A batch's files are named from its delivery
+//! ids, so a batch written again after a crash replaces its own files: a
+//! backfill killed at any moment and resumed writes each row once.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::{NaiveDate, Utc};
+use hooklake_github::pulls::{closed_event_payload, merged_in_range, MergedPull, MergedRange};
+use hooklake_github::rate::waiting_out_rate_limits;
+use hooklake_github::{Enricher, GitHubClient, GitHubError};
+use hooklake_ingest::lake::LakeStore;
+use hooklake_ingest::pipeline::{Message, NoPayloadStore, Pipeline, Sink};
+use hooklake_schema::envelope::Envelope;
+use hooklake_schema::row::ChangedFilesStatus;
+use serde::{Deserialize, Serialize};
+
+use crate::redeliver::MAX_RATE_LIMIT_WAITS;
+use crate::state::StateStore;
+
+/// Pull requests fetched and written together.
+pub const BATCH: usize = 100;
+
+/// What backfilled rows' delivery ids start with.
+pub const DELIVERY_PREFIX: &str = "backfill-";
+
+/// The delivery id of a backfilled row: stable, so writing it again
+/// replaces it.
+///
+/// ```
+/// use hooklake_maintain::backfill::{delivery_id, is_backfilled};
+/// assert_eq!(delivery_id(42, 7), "backfill-42-7");
+/// assert!(is_backfilled("backfill-42-7"));
+/// assert!(!is_backfilled("72d3162e-cc78-11e3-81ab-4c9367dc0958"));
+/// ```
+pub fn delivery_id(repository_id: i64, number: i64) -> String {
+    format!("{DELIVERY_PREFIX}{repository_id}-{number}")
+}
+
+/// Whether a row came from a backfill rather than a delivery.
+pub fn is_backfilled(delivery_id: &str) -> bool {
+    delivery_id.starts_with(DELIVERY_PREFIX)
+}
+
+/// A backfill's saved position.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BackfillState {
+    pub repository: String,
+    pub since: Option<NaiveDate>,
+    pub until: Option<NaiveDate>,
+    /// Merged pull requests listed so far, oldest merge last (list order).
+    pub listed: Vec<MergedPull>,
+    /// The list's next page; `None` with `listing_done` once it is read.
+    pub next_page: Option<String>,
+    pub listing_done: bool,
+    /// `listed[..written]` are in the lake.
+    pub written: usize,
+}
+
+/// How a backfill reports its progress (a progress bar in the CLI).
+pub trait BackfillProgress: Sync {
+    /// `total` merged pull requests listed so far.
+    fn listed(&self, total: usize) {
+        let _ = total;
+    }
+    /// `done` of `total` are in the lake.
+    fn written(&self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
+}
+
+/// No progress output.
+pub struct NoProgress;
+impl BackfillProgress for NoProgress {}
+
+/// What a backfill did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BackfillReport {
+    /// Merged pull requests in the range, not in the lake before the backfill.
+    pub merged: usize,
+    /// Merged in the range but already in the lake: left alone.
+    pub already_in_lake: usize,
+    /// Rows written by this run (a resumed run counts only its own).
+    pub written: usize,
+    /// Listed, but gone from GitHub when fetched.
+    pub gone: Vec<i64>,
+    /// Rows whose changed files could not be listed in time (written with
+    /// a repairable status; compaction fills them in later).
+    pub not_enriched: usize,
+    /// GitHub requests made: list pages, pull requests, file pages.
+    pub github_requests: usize,
+}
+
+/// Why a backfill stopped (its state is as the last finished batch left it).
+#[derive(Debug, thiserror::Error)]
+pub enum BackfillError {
+    #[error("backfill needs GitHub credentials that can read {0}'s pull requests (\"Pull requests: Read\")")]
+    NoCredentials(String),
+    #[error("GitHub: {0}")]
+    GitHub(#[from] GitHubError),
+    #[error("the lake refused a batch: {0}")]
+    Write(String),
+    #[error("backfill state at {location}: {message}")]
+    State { location: String, message: String },
+}
+
+/// Options of a run.
+#[derive(Debug, Clone)]
+pub struct BackfillOptions {
+    /// Time a batch may spend listing changed files (waiting out rate
+    /// limits); rows not reached are written with a repairable status.
+    pub enrich_budget: Duration,
+}
+
+impl Default for BackfillOptions {
+    fn default() -> Self {
+        BackfillOptions {
+            enrich_budget: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Lists `repository`'s pull requests merged in `range`, newest update
+/// first, calling `page_done` after each page with the list so far and the
+/// next page's URL (`resume`: a saved URL to continue from).
+pub async fn list_merged(
+    client: &GitHubClient,
+    repository: &str,
+    range: &MergedRange,
+    mut listed: Vec<MergedPull>,
+    resume: Option<String>,
+    mut page_done: impl AsyncFnMut(&[MergedPull], Option<&str>) -> Result<(), BackfillError>,
+) -> Result<(Vec<MergedPull>, usize), BackfillError> {
+    let mut next = resume;
+    let mut requests = 0;
+    loop {
+        let (page, following) = waiting_out_rate_limits(MAX_RATE_LIMIT_WAITS, || {
+            client.closed_pulls_page(repository, next.as_deref())
+        })
+        .await?;
+        requests += 1;
+        let (merged, passed) = merged_in_range(&page, range);
+        let known: HashSet<_> = listed.iter().map(|p| p.number).collect();
+        listed.extend(merged.into_iter().filter(|p| !known.contains(&p.number)));
+        next = if passed { None } else { following };
+        page_done(&listed, next.as_deref()).await?;
+        if next.is_none() {
+            return Ok((listed, requests));
+        }
+    }
+}
+
+/// Backfills `repository`'s pull requests merged in `range` that the lake
+/// `sink` does not hold yet, resuming from the state in `store` when it is
+/// for the same backfill.
+pub async fn backfill<S: LakeStore, T: StateStore>(
+    enricher: &Enricher,
+    repository: &str,
+    range: MergedRange,
+    sink: &S,
+    store: &T,
+    options: &BackfillOptions,
+    progress: &dyn BackfillProgress,
+) -> Result<BackfillReport, BackfillError> {
+    let client = enricher
+        .client()
+        .ok_or_else(|| BackfillError::NoCredentials(repository.into()))?;
+    let fresh = BackfillState {
+        repository: repository.into(),
+        since: Some(range.since),
+        until: Some(range.until),
+        ..BackfillState::default()
+    };
+    let mut state = match load(store).await? {
+        Some(saved)
+            if saved.repository == fresh.repository
+                && saved.since == fresh.since
+                && saved.until == fresh.until =>
+        {
+            tracing::info!(listed = saved.listed.len(), written = saved.written, state = %store.location(), "resuming the backfill");
+            saved
+        }
+        _ => fresh,
+    };
+    let mut report = BackfillReport::default();
+    if !state.listing_done {
+        let resume = state.next_page.take();
+        let listed = std::mem::take(&mut state.listed);
+        let written = state.written;
+        let (listed, requests) = list_merged(
+            client,
+            repository,
+            &range,
+            listed,
+            resume,
+            async |listed: &[MergedPull], next: Option<&str>| {
+                progress.listed(listed.len());
+                let saved = BackfillState {
+                    repository: repository.into(),
+                    since: Some(range.since),
+                    until: Some(range.until),
+                    listed: listed.to_vec(),
+                    next_page: next.map(str::to_owned),
+                    listing_done: next.is_none(),
+                    written,
+                };
+                save(store, &saved).await
+            },
+        )
+        .await?;
+        report.github_requests += requests;
+        // Pull requests whose rows are there already (delivered, or an
+        // earlier backfill) are left as they are.
+        let present = crate::verify::lake_pulls(sink, &range)
+            .await
+            .map_err(|e| BackfillError::Write(format!("cannot read the lake: {e}")))?;
+        report.already_in_lake = listed.len();
+        state.listed = listed
+            .into_iter()
+            .filter(|p| !present.contains(&(p.repository_id, p.number)))
+            .collect();
+        report.already_in_lake -= state.listed.len();
+        state.listing_done = true;
+        state.next_page = None;
+        save(store, &state).await?;
+    }
+    report.merged = state.listed.len();
+    progress.written(state.written, state.listed.len());
+    while state.written < state.listed.len() {
+        let end = (state.written + BATCH).min(state.listed.len());
+        let batch = state.listed[state.written..end].to_vec();
+        let written = write_pulls(enricher, repository, &batch, sink, options).await?;
+        report.written += written.written;
+        report.gone.extend(written.gone);
+        report.not_enriched += written.not_enriched;
+        report.github_requests += written.github_requests;
+        state.written = end;
+        save(store, &state).await?;
+        progress.written(state.written, state.listed.len());
+    }
+    Ok(report)
+}
+
+/// Fetches `pulls` from GitHub and writes their rows to `sink` through the
+/// ingest pipeline (in batches of [`BATCH`]): what `backfill` does per
+/// batch, and what `verify --repair` does for the missing ones.
+pub async fn write_pulls<S: Sink>(
+    enricher: &Enricher,
+    repository: &str,
+    pulls: &[MergedPull],
+    sink: &S,
+    options: &BackfillOptions,
+) -> Result<BackfillReport, BackfillError> {
+    let client = enricher
+        .client()
+        .ok_or_else(|| BackfillError::NoCredentials(repository.into()))?;
+    let mut report = BackfillReport::default();
+    for batch in pulls.chunks(BATCH) {
+        let mut messages = Vec::with_capacity(batch.len());
+        for pull in batch {
+            let fetched = waiting_out_rate_limits(MAX_RATE_LIMIT_WAITS, || {
+                client.pull(repository, pull.number)
+            })
+            .await?;
+            report.github_requests += 1;
+            let Some(object) = fetched else {
+                tracing::warn!(
+                    number = pull.number,
+                    "listed as merged but gone from GitHub now; skipped"
+                );
+                report.gone.push(pull.number);
+                continue;
+            };
+            let id = delivery_id(pull.repository_id, pull.number);
+            let envelope = Envelope::inline(
+                &id,
+                "pull_request",
+                None,
+                Utc::now(),
+                closed_event_payload(&object),
+            );
+            messages.push(Message {
+                id,
+                body: envelope.to_line(),
+            });
+        }
+        let pipeline = Pipeline::new(sink, &NoPayloadStore, enricher);
+        let result = pipeline
+            .run(messages, Instant::now() + options.enrich_budget)
+            .await;
+        if let Some(failure) = result.failed.first() {
+            return Err(BackfillError::Write(format!(
+                "{} of {} rows not written; first: {}",
+                result.failed.len(),
+                batch.len(),
+                failure.reason
+            )));
+        }
+        report.written += result.rows;
+        report.github_requests += result.enrichment.lookups;
+        report.not_enriched += result
+            .enrichment
+            .statuses
+            .iter()
+            .filter(|(status, _)| {
+                ChangedFilesStatus::parse(status).is_some_and(|s| s.is_repairable())
+            })
+            .map(|(_, n)| *n)
+            .sum::<usize>();
+    }
+    Ok(report)
+}
+
+async fn load<T: StateStore>(store: &T) -> Result<Option<BackfillState>, BackfillError> {
+    let error = |message: String| BackfillError::State {
+        location: store.location(),
+        message,
+    };
+    match store.load().await.map_err(error)? {
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            error(format!(
+                "not a backfill state ({e}); move it aside to start over"
+            ))
+        }),
+        None => Ok(None),
+    }
+}
+
+async fn save<T: StateStore>(store: &T, state: &BackfillState) -> Result<(), BackfillError> {
+    let text = serde_json::to_string(state).expect("the state serialises");
+    store
+        .save(text)
+        .await
+        .map_err(|message| BackfillError::State {
+            location: store.location(),
+            message,
+        })
+}
