@@ -91,6 +91,7 @@ module "alarms" {
   alert_queue_name         = module.queue.alerts_name
   function_name            = module.ingest.function_name
   compaction_function_name = module.compaction.function_name
+  redelivery_function_name = module.redelivery.function_name
   alarm_emails             = var.alarm_emails
   tags                     = local.tags
 }
@@ -103,4 +104,24 @@ module "github_webhook" {
   active_secret          = var.webhook_active_secret
   secret_generations     = var.webhook_secret_generations
   accept_inactive_secret = var.webhook_accept_inactive_secret
+}
+
+# Every hook this deployment created, for the redelivery schedule.
+locals {
+  redelivery_hooks = concat(
+    [for r in var.github_repositories : "repo:${var.github_owner}/${r}:${module.github_webhook.repository_hook_ids[r]}"],
+    var.github_organization_webhook ? ["org:${var.github_owner}:${module.github_webhook.organization_hook_id}"] : [],
+  )
+}
+
+module "redelivery" {
+  source       = "../modules/redelivery"
+  name         = var.name
+  package_path = var.lambda_package
+  hooks        = local.redelivery_hooks
+  bucket_name  = module.lake.bucket_name
+  bucket_arn   = module.lake.bucket_arn
+  kms_key_arn  = module.key.key_arn
+  schedule     = var.redelivery_schedule
+  tags         = local.tags
 }

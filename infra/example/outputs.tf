@@ -78,3 +78,8 @@ output "dashboard_name" {
   description = "The CloudWatch dashboard of the pipeline (docs/operations.md, \"Metrics, alarms and tracing a delivery\")."
   value       = module.alarms.dashboard_name
 }
+
+output "redelivery_secret_arn" {
+  description = "Fill it with a token or App credentials that have \"Webhooks: Read and write\" (docs/operations.md, \"Recovery\")."
+  value       = module.redelivery.github_secret_arn
+}

@@ -72,3 +72,9 @@ variable "compaction_schedule" {
   type        = string
   default     = "cron(15 3 * * ? *)"
 }
+
+variable "redelivery_schedule" {
+  description = "How often the webhooks' delivery logs are read and failed deliveries redelivered (GitHub keeps them 3 days)."
+  type        = string
+  default     = "rate(15 minutes)"
+}

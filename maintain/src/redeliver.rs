@@ -22,6 +22,7 @@ use hooklake_github::rate::waiting_out_rate_limits;
 use hooklake_github::{GitHubClient, GitHubError};
 
 pub use crate::state::{StateFile, StateStore};
+use hooklake_schema::metrics::{self, Sample};
 use serde::{Deserialize, Serialize};
 
 /// GitHub keeps a hook's deliveries, and redelivers them, for three days.
@@ -257,6 +258,17 @@ impl RedeliverReport {
     /// Everything asked for was accepted and nothing was given up.
     pub fn is_clean(&self) -> bool {
         self.failed.is_empty() && self.plan.given_up.is_empty()
+    }
+
+    /// The run's metrics (one EMF line on AWS).
+    pub fn samples(&self) -> Vec<Sample> {
+        let outcome =
+            |name: &str, n: usize| Sample::labelled(&metrics::REDELIVERIES, name, n as f64);
+        vec![
+            outcome("requested", self.redelivered.len()),
+            outcome("refused", self.failed.len()),
+            outcome("given_up", self.plan.given_up.len()),
+        ]
     }
 }
 

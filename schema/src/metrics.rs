@@ -198,6 +198,17 @@ pub const ROWS_REPAIRED: Metric = Metric {
     label: None,
 };
 
+/// What became of a redelivery `hooklake redeliver` wanted.
+pub const REDELIVERY_OUTCOMES: &[&str] = &["requested", "refused", "given_up"];
+
+pub const REDELIVERIES: Metric = Metric {
+    name: "redeliveries",
+    kind: Kind::Counter,
+    unit: "Count",
+    help: "Failed deliveries GitHub was asked to send again, by outcome (given_up: refused by the edge five times; a person must look)",
+    label: Some(("outcome", REDELIVERY_OUTCOMES)),
+};
+
 /// Every metric, for exporters and the tests that check names.
 pub const ALL: &[&Metric] = &[
     &DELIVERIES,
@@ -214,6 +225,7 @@ pub const ALL: &[&Metric] = &[
     &FAILURES,
     &PARTITIONS_COMPACTED,
     &ROWS_REPAIRED,
+    &REDELIVERIES,
 ];
 
 /// Every name a CloudWatch metric of hooklake's can have: each unlabelled

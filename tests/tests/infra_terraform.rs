@@ -347,6 +347,78 @@ fn compaction_role_may_only_touch_the_table_prefix() {
     );
 }
 
+#[test]
+fn redelivery_runs_every_15_minutes_with_its_own_credentials_and_state_only() {
+    let blocks = module_blocks("redelivery");
+    let statements = policy(&blocks, "redeliver");
+    let state = "\"${var.bucket_arn}/${var.state_prefix}*\"";
+    let expected: BTreeSet<(String, String, String)> = [
+        ("s3:ListBucket", "var.bucket_arn"),
+        ("s3:GetObject", state),
+        ("s3:PutObject", state),
+        ("kms:Decrypt", "var.kms_key_arn"),
+        ("kms:GenerateDataKey", "var.kms_key_arn"),
+        (
+            "secretsmanager:GetSecretValue",
+            "aws_secretsmanager_secret.github.arn",
+        ),
+        ("logs:CreateLogStream", "\"${local.log_group_arn}:*\""),
+        ("logs:PutLogEvents", "\"${local.log_group_arn}:*\""),
+    ]
+    .into_iter()
+    .map(|(a, r)| ("Allow".into(), a.into(), r.into()))
+    .collect();
+    assert_eq!(grants(&statements), expected);
+    let list = statements
+        .iter()
+        .find(|s| s.actions == ["s3:ListBucket"])
+        .unwrap();
+    assert_eq!(list.conditions, ["\"s3:prefix\""]);
+
+    // The same zip, the redeliver handler, every 15 minutes by default.
+    let function = find(&blocks, "resource", "aws_lambda_function", "redeliver");
+    assert_eq!(
+        source(attr(function.body(), "handler").unwrap()),
+        "\"redeliver\""
+    );
+    let schedule = blocks
+        .iter()
+        .find(|b| b.identifier() == "variable" && labels(b) == ["schedule"])
+        .unwrap();
+    assert_eq!(
+        source(attr(schedule.body(), "default").unwrap()),
+        "\"rate(15 minutes)\""
+    );
+    // Its own secret, apart from the enrichment one (which must not hold
+    // the webhooks permission).
+    let secret = find(&blocks, "resource", "aws_secretsmanager_secret", "github");
+    assert_eq!(
+        source(attr(secret.body(), "name").unwrap()),
+        "\"${var.name}/github-webhooks\""
+    );
+
+    // The example feeds it every hook it creates, and alarms on it.
+    let example = blocks_in(&repo_root().join("infra/example"));
+    let module = example
+        .iter()
+        .find(|b| b.identifier() == "module" && labels(b) == ["redelivery"])
+        .expect("the example deploys the redelivery module");
+    assert_eq!(
+        source(attr(module.body(), "hooks").unwrap()),
+        "local.redelivery_hooks"
+    );
+    let alarms = example
+        .iter()
+        .find(|b| b.identifier() == "module" && labels(b) == ["alarms"])
+        .unwrap();
+    assert_eq!(
+        source(attr(alarms.body(), "redelivery_function_name").unwrap()),
+        "module.redelivery.function_name"
+    );
+    let alarm_source = std::fs::read_to_string(module_dir("alarms").join("main.tf")).unwrap();
+    assert!(alarm_source.contains("redelivery-errors = {"));
+}
+
 /// The path a `jsondecode(file("${path.module}/…"))` local reads.
 fn generated_file_of(locals: &Block, name: &str) -> PathBuf {
     let expr = attr(locals.body(), name).unwrap_or_else(|| panic!("no local {name}"));
@@ -540,6 +612,10 @@ fn metrics_in(expr: &Expression, found: &mut Vec<(String, String, Vec<String>)>)
         Expression::ForExpr(f) => metrics_in(&f.value_expr, found),
         Expression::FuncCall(f) => f.args.iter().for_each(|e| metrics_in(e, found)),
         Expression::Parenthesis(e) => metrics_in(e, found),
+        Expression::Conditional(c) => {
+            metrics_in(&c.true_expr, found);
+            metrics_in(&c.false_expr, found);
+        }
         _ => {}
     }
 }
@@ -601,6 +677,7 @@ fn every_alarm_and_dashboard_metric_is_one_the_code_emits() {
         "rows_written",
         "enriched_rows.unauthorized",
         "queue_oldest_age_seconds",
+        "redeliveries.given_up",
     ] {
         assert!(names.contains(&wanted), "nothing watches {wanted}");
     }

@@ -1,8 +1,9 @@
 # Alarms on what means data is waiting or lost: the dead-letter queue filling,
 # deliveries ageing in the queue, the Worker reporting rejections or failing
 # (5xx), the ingest function failing, deliveries arriving while no rows are
-# written, GitHub refusing the enrichment credentials, and a scheduled
-# compaction failing. All go to one encrypted SNS topic.
+# written, GitHub refusing the enrichment credentials, a scheduled
+# compaction failing, and (when deployed) the scheduled redelivery failing or
+# giving a delivery up. All go to one encrypted SNS topic.
 #
 # hooklake's own metrics (namespace "hooklake", dimension "source" = the
 # function's name) come from the EMF line each invocation logs; their names
@@ -85,10 +86,32 @@ locals {
       notify_ok   = false
     }
   }
+  redelivery_alarms = var.redelivery_function_name == null ? {} : {
+    redelivery-errors = {
+      description = "The scheduled redelivery could not read a hook's delivery log (a 404 names the permission to grant), GitHub refused a redelivery, or one was given up. The function's log says which: docs/operations.md, \"Recovery\"."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      dimensions  = { FunctionName = var.redelivery_function_name }
+      statistic   = "Sum"
+      periods     = 1
+      threshold   = 0
+      notify_ok   = false
+    }
+    redeliveries-given-up = {
+      description = "A delivery was redelivered five times and the edge refused it each time: it is not in the lake. Fix the edge (its 5xx alerts say why), then `hooklake verify --repair` for the pull request."
+      namespace   = "hooklake"
+      metric      = "redeliveries.given_up"
+      dimensions  = { source = var.redelivery_function_name }
+      statistic   = "Sum"
+      periods     = 1
+      threshold   = 0
+      notify_ok   = false
+    }
+  }
 }
 
 resource "aws_cloudwatch_metric_alarm" "this" {
-  for_each            = local.alarms
+  for_each            = merge(local.alarms, local.redelivery_alarms)
   alarm_name          = "${var.name}-${each.key}"
   alarm_description   = each.value.description
   namespace           = each.value.namespace

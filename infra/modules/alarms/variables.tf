@@ -33,6 +33,12 @@ variable "compaction_function_name" {
   type        = string
 }
 
+variable "redelivery_function_name" {
+  description = "Name of the scheduled redelivery function, or null when it is not deployed."
+  type        = string
+  default     = null
+}
+
 variable "max_delivery_age_seconds" {
   description = "Alarm when the oldest waiting delivery is older than this."
   type        = number

@@ -86,6 +86,46 @@ impl Hook {
     }
 }
 
+impl std::str::FromStr for Hook {
+    type Err = String;
+
+    /// `repo:OWNER/NAME:ID`, `org:ORG:ID` or `app` (the scheduled handler's
+    /// `HOOKLAKE_REDELIVER_HOOKS`).
+    ///
+    /// ```
+    /// use hooklake_github::deliveries::Hook;
+    /// let hook: Hook = "repo:octo-org/octo-repo:7".parse().unwrap();
+    /// assert_eq!(hook, Hook::Repository { repository: "octo-org/octo-repo".into(), id: 7 });
+    /// assert_eq!("org:octo-org:3".parse::<Hook>().unwrap().slug(), "org-octo-org-3");
+    /// assert_eq!("app".parse::<Hook>().unwrap(), Hook::App);
+    /// assert!("repo:octo-repo:7".parse::<Hook>().is_err());
+    /// ```
+    fn from_str(spec: &str) -> Result<Self, Self::Err> {
+        let bad = || {
+            format!("{spec:?} is not a hook; write repo:OWNER/NAME:HOOK_ID, org:ORG:HOOK_ID or app")
+        };
+        let spec = spec.trim();
+        if spec == "app" {
+            return Ok(Hook::App);
+        }
+        let (kind, rest) = spec.split_once(':').ok_or_else(bad)?;
+        let (name, id) = rest.rsplit_once(':').ok_or_else(bad)?;
+        let id: u64 = id.parse().map_err(|_| bad())?;
+        let parts = name.split('/').filter(|p| !p.is_empty()).count();
+        match (kind, parts, name.contains('/')) {
+            ("repo", 2, true) => Ok(Hook::Repository {
+                repository: name.to_owned(),
+                id,
+            }),
+            ("org", 1, false) => Ok(Hook::Organization {
+                organization: name.to_owned(),
+                id,
+            }),
+            _ => Err(bad()),
+        }
+    }
+}
+
 impl std::fmt::Display for Hook {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -5,6 +5,8 @@
 //! - `bootstrap` (or anything else): [`ingest`], SQS batches → partitioned
 //!   Parquet in S3.
 //! - `compact`: [`compact`], the scheduled lake maintenance.
+//! - `redeliver`: [`redeliver`], the scheduled redelivery of what GitHub
+//!   failed to deliver (its settings are in the module).
 //!
 //! Thin shells: the Lambda runtime client (`lambda_runtime`) in,
 //! `hooklake-aws` and `hooklake-maintain` in the middle. Settings
@@ -27,6 +29,7 @@
 
 mod compact;
 mod ingest;
+mod redeliver;
 mod settings;
 
 use anyhow::Context;
@@ -59,9 +62,10 @@ async fn run() -> Result<(), Error> {
         .with_target(false)
         .without_time() // CloudWatch stamps every line
         .init();
-    let settings = settings::Settings::from_env().await?;
     match std::env::var("_HANDLER").as_deref() {
-        Ok("compact") => compact::run(settings).await,
-        _ => ingest::run(settings).await,
+        // Needs no lake: its own settings.
+        Ok("redeliver") => redeliver::run().await,
+        Ok("compact") => compact::run(settings::Settings::from_env().await?).await,
+        _ => ingest::run(settings::Settings::from_env().await?).await,
     }
 }
