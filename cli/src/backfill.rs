@@ -3,11 +3,14 @@
 //! a progress bar, output).
 
 use anyhow::Context;
+use hooklake_aws::queue::Queue;
 use hooklake_aws::state::S3State;
 use hooklake_github::pulls::MergedRange;
 use hooklake_github::Enricher;
 use hooklake_ingest::lake::LakeStore;
-use hooklake_maintain::backfill::{self, BackfillOptions, BackfillProgress, BackfillReport};
+use hooklake_maintain::backfill::{
+    self, Backfill, BackfillOptions, BackfillProgress, BackfillReport, IntoLake,
+};
 use hooklake_maintain::state::{StateFile, StateStore};
 use hooklake_maintain::verify::{self, VerifyReport};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -52,23 +55,23 @@ impl BackfillProgress for Bar {
 }
 
 /// `hooklake backfill`: returns its report (printed by the caller).
+/// `queue_url`: send the deliveries there instead of writing the lake.
 pub async fn backfill(
-    enricher: &Enricher,
-    repository: &str,
-    range: MergedRange,
+    job: &Backfill<'_>,
     lake: &Lake,
+    queue_url: Option<&str>,
     state: Option<&str>,
-    options: &BackfillOptions,
 ) -> anyhow::Result<BackfillReport> {
+    let repository = job.repository;
     let location = state.map_or_else(|| default_state(repository), str::to_owned);
     let bar = Bar::new();
     let report = if location.starts_with("s3://") {
         let config = hooklake_aws::load_config().await?;
         let store = S3State::new(hooklake_aws::s3_client(&config), &location)?;
-        run_backfill(enricher, repository, range, lake, &store, options, &bar).await
+        into(job, lake, queue_url, &store, &bar).await
     } else {
         let store = StateFile(location.clone().into());
-        run_backfill(enricher, repository, range, lake, &store, options, &bar).await
+        into(job, lake, queue_url, &store, &bar).await
     };
     bar.0.finish_and_clear();
     report.with_context(|| {
@@ -76,22 +79,26 @@ pub async fn backfill(
     })
 }
 
-async fn run_backfill<T: StateStore>(
-    enricher: &Enricher,
-    repository: &str,
-    range: MergedRange,
+/// Runs `job` with the concrete lake and destination.
+async fn into<T: StateStore>(
+    job: &Backfill<'_>,
     lake: &Lake,
+    queue_url: Option<&str>,
     store: &T,
-    options: &BackfillOptions,
     bar: &Bar,
 ) -> anyhow::Result<BackfillReport> {
-    Ok(match lake {
-        Lake::Local(l) => {
-            backfill::backfill(enricher, repository, range, l, store, options, bar).await?
+    let queue = match queue_url {
+        Some(url) => {
+            let config = hooklake_aws::load_config().await?;
+            Some(Queue::new(hooklake_aws::sqs_client(&config), url))
         }
-        Lake::S3(l) => {
-            backfill::backfill(enricher, repository, range, l, store, options, bar).await?
-        }
+        None => None,
+    };
+    Ok(match (lake, &queue) {
+        (Lake::Local(l), None) => backfill::backfill(job, l, &IntoLake(l), store, bar).await?,
+        (Lake::S3(l), None) => backfill::backfill(job, l, &IntoLake(l), store, bar).await?,
+        (Lake::Local(l), Some(q)) => backfill::backfill(job, l, q, store, bar).await?,
+        (Lake::S3(l), Some(q)) => backfill::backfill(job, l, q, store, bar).await?,
     })
 }
 
@@ -128,7 +135,16 @@ async fn verify_in<L: LakeStore>(
     })?;
     let report = verify::verify(client, repository, range, lake).await?;
     let repaired = if repair && !report.missing.is_empty() {
-        Some(backfill::write_pulls(enricher, repository, &report.missing, lake, options).await?)
+        Some(
+            backfill::write_pulls(
+                enricher,
+                repository,
+                &report.missing,
+                &IntoLake(lake),
+                options,
+            )
+            .await?,
+        )
     } else {
         None
     };

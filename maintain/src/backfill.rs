@@ -26,7 +26,7 @@ use hooklake_github::pulls::{closed_event_payload, merged_in_range, MergedPull, 
 use hooklake_github::rate::waiting_out_rate_limits;
 use hooklake_github::{Enricher, GitHubClient, GitHubError};
 use hooklake_ingest::lake::LakeStore;
-use hooklake_ingest::pipeline::{Message, NoPayloadStore, Pipeline, Sink};
+use hooklake_ingest::pipeline::{Message, NoPayloadStore, Pipeline};
 use hooklake_schema::envelope::Envelope;
 use hooklake_schema::row::ChangedFilesStatus;
 use serde::{Deserialize, Serialize};
@@ -56,6 +56,78 @@ pub fn delivery_id(repository_id: i64, number: i64) -> String {
 /// Whether a row came from a backfill rather than a delivery.
 pub fn is_backfilled(delivery_id: &str) -> bool {
     delivery_id.starts_with(DELIVERY_PREFIX)
+}
+
+/// Where a backfill's deliveries go.
+pub trait Destination: Sync {
+    /// For messages: a lake's location, a queue's URL.
+    fn describe(&self) -> String;
+
+    /// Takes one batch of `closed` deliveries (envelope lines). Returns the
+    /// rows written now and, of those, how many still lack changed files
+    /// (a queue's ingest writes and enriches them later: 0 and 0).
+    fn take(
+        &self,
+        messages: Vec<Message>,
+        enricher: &Enricher,
+        options: &BackfillOptions,
+    ) -> impl std::future::Future<Output = Result<Taken, BackfillError>> + Send;
+}
+
+/// What a destination did with a batch.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Taken {
+    /// Rows written now.
+    pub rows: usize,
+    /// Of those, rows whose changed files could not be listed in time.
+    pub not_enriched: usize,
+    /// Changed-file lookups made.
+    pub lookups: usize,
+    /// Deliveries handed to a queue (its ingest writes them).
+    pub queued: usize,
+}
+
+/// A lake written directly, through the ingest pipeline (enrichment included).
+pub struct IntoLake<'a, S>(pub &'a S);
+
+impl<S: LakeStore> Destination for IntoLake<'_, S> {
+    fn describe(&self) -> String {
+        self.0.location()
+    }
+
+    async fn take(
+        &self,
+        messages: Vec<Message>,
+        enricher: &Enricher,
+        options: &BackfillOptions,
+    ) -> Result<Taken, BackfillError> {
+        let count = messages.len();
+        let pipeline = Pipeline::new(self.0, &NoPayloadStore, enricher);
+        let result = pipeline
+            .run(messages, Instant::now() + options.enrich_budget)
+            .await;
+        if let Some(failure) = result.failed.first() {
+            return Err(BackfillError::Write(format!(
+                "{} of {count} rows not written; first: {}",
+                result.failed.len(),
+                failure.reason
+            )));
+        }
+        Ok(Taken {
+            rows: result.rows,
+            lookups: result.enrichment.lookups,
+            not_enriched: result
+                .enrichment
+                .statuses
+                .iter()
+                .filter(|(status, _)| {
+                    ChangedFilesStatus::parse(status).is_some_and(|s| s.is_repairable())
+                })
+                .map(|(_, n)| *n)
+                .sum(),
+            queued: 0,
+        })
+    }
 }
 
 /// A backfill's saved position.
@@ -98,6 +170,8 @@ pub struct BackfillReport {
     pub already_in_lake: usize,
     /// Rows written by this run (a resumed run counts only its own).
     pub written: usize,
+    /// Deliveries this run handed to a queue, whose ingest writes them.
+    pub queued: usize,
     /// Listed, but gone from GitHub when fetched.
     pub gone: Vec<i64>,
     /// Rows whose changed files could not be listed in time (written with
@@ -166,18 +240,33 @@ pub async fn list_merged(
     }
 }
 
-/// Backfills `repository`'s pull requests merged in `range` that the lake
-/// `sink` does not hold yet, resuming from the state in `store` when it is
-/// for the same backfill.
-pub async fn backfill<S: LakeStore, T: StateStore>(
-    enricher: &Enricher,
-    repository: &str,
-    range: MergedRange,
-    sink: &S,
+/// One backfill: what to fetch, and with what.
+pub struct Backfill<'a> {
+    /// The client (and enrichment) to use; it must have credentials.
+    pub enricher: &'a Enricher,
+    /// `owner/name`.
+    pub repository: &'a str,
+    pub range: MergedRange,
+    pub options: BackfillOptions,
+}
+
+/// Backfills the pull requests of `job` that `lake` does not hold yet into
+/// `destination` (the lake itself, or a queue its ingest reads), resuming
+/// from the state in `store` when it is for the same backfill.
+pub async fn backfill<S: LakeStore, D: Destination, T: StateStore>(
+    job: &Backfill<'_>,
+    lake: &S,
+    destination: &D,
     store: &T,
-    options: &BackfillOptions,
     progress: &dyn BackfillProgress,
 ) -> Result<BackfillReport, BackfillError> {
+    let Backfill {
+        enricher,
+        repository,
+        range,
+        ref options,
+    } = *job;
+    let sink = lake;
     let client = enricher
         .client()
         .ok_or_else(|| BackfillError::NoCredentials(repository.into()))?;
@@ -245,8 +334,9 @@ pub async fn backfill<S: LakeStore, T: StateStore>(
     while state.written < state.listed.len() {
         let end = (state.written + BATCH).min(state.listed.len());
         let batch = state.listed[state.written..end].to_vec();
-        let written = write_pulls(enricher, repository, &batch, sink, options).await?;
+        let written = write_pulls(enricher, repository, &batch, destination, options).await?;
         report.written += written.written;
+        report.queued += written.queued;
         report.gone.extend(written.gone);
         report.not_enriched += written.not_enriched;
         report.github_requests += written.github_requests;
@@ -257,14 +347,14 @@ pub async fn backfill<S: LakeStore, T: StateStore>(
     Ok(report)
 }
 
-/// Fetches `pulls` from GitHub and writes their rows to `sink` through the
-/// ingest pipeline (in batches of [`BATCH`]): what `backfill` does per
-/// batch, and what `verify --repair` does for the missing ones.
-pub async fn write_pulls<S: Sink>(
+/// Fetches `pulls` from GitHub and hands their `closed` deliveries to
+/// `destination` in batches of [`BATCH`]: what `backfill` does per batch,
+/// and what `verify --repair` does for the missing ones.
+pub async fn write_pulls<D: Destination>(
     enricher: &Enricher,
     repository: &str,
     pulls: &[MergedPull],
-    sink: &S,
+    destination: &D,
     options: &BackfillOptions,
 ) -> Result<BackfillReport, BackfillError> {
     let client = enricher
@@ -300,29 +390,11 @@ pub async fn write_pulls<S: Sink>(
                 body: envelope.to_line(),
             });
         }
-        let pipeline = Pipeline::new(sink, &NoPayloadStore, enricher);
-        let result = pipeline
-            .run(messages, Instant::now() + options.enrich_budget)
-            .await;
-        if let Some(failure) = result.failed.first() {
-            return Err(BackfillError::Write(format!(
-                "{} of {} rows not written; first: {}",
-                result.failed.len(),
-                batch.len(),
-                failure.reason
-            )));
-        }
-        report.written += result.rows;
-        report.github_requests += result.enrichment.lookups;
-        report.not_enriched += result
-            .enrichment
-            .statuses
-            .iter()
-            .filter(|(status, _)| {
-                ChangedFilesStatus::parse(status).is_some_and(|s| s.is_repairable())
-            })
-            .map(|(_, n)| *n)
-            .sum::<usize>();
+        let taken = destination.take(messages, enricher, options).await?;
+        report.written += taken.rows;
+        report.queued += taken.queued;
+        report.not_enriched += taken.not_enriched;
+        report.github_requests += taken.lookups;
     }
     Ok(report)
 }

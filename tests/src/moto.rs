@@ -88,8 +88,9 @@ impl Moto {
     }
 }
 
-/// boto3 (moto's own dependency) runs `script` with `args` against `moto`.
-fn boto3(moto: &Moto, script: &str, args: &[&std::path::Path]) {
+/// boto3 (moto's own dependency) runs `script` with `args` against `moto`;
+/// returns what it printed.
+fn boto3(moto: &Moto, script: &str, args: &[&std::path::Path]) -> String {
     let python = std::env::var("HOOKLAKE_PYTHON").expect("HOOKLAKE_PYTHON is set");
     let out = Command::new(python)
         .arg("-c")
@@ -103,6 +104,19 @@ fn boto3(moto: &Moto, script: &str, args: &[&std::path::Path]) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// Creates an SQS queue and the bucket `bucket`; returns the queue's URL.
+pub fn create_queue_and_bucket(moto: &Moto, queue: &str, bucket: &str) -> String {
+    const CREATE: &str = r#"
+import boto3, os, sys
+queue, bucket = sys.argv[1:3]
+boto3.client("s3").create_bucket(Bucket=bucket)
+sqs = boto3.client("sqs", region_name=os.environ["AWS_REGION"])
+print(sqs.create_queue(QueueName=queue)["QueueUrl"])
+"#;
+    boto3(moto, CREATE, &[queue.as_ref(), bucket.as_ref()])
 }
 
 /// Uploads a local lake (a table directory) to `s3://bucket/prefix`,

@@ -177,3 +177,30 @@ impl Queue {
         Ok(())
     }
 }
+
+/// A backfill's destination: the delivery queue, so that the deployment's
+/// ingest writes (and enriches) the rows like any delivery's.
+impl hooklake_maintain::backfill::Destination for Queue {
+    fn describe(&self) -> String {
+        self.url.clone()
+    }
+
+    async fn take(
+        &self,
+        messages: Vec<hooklake_ingest::pipeline::Message>,
+        _enricher: &hooklake_github::Enricher,
+        _options: &hooklake_maintain::backfill::BackfillOptions,
+    ) -> Result<hooklake_maintain::backfill::Taken, hooklake_maintain::backfill::BackfillError>
+    {
+        let bodies: Vec<&str> = messages.iter().map(|m| m.body.as_str()).collect();
+        self.send(&bodies).await.map_err(|e| {
+            hooklake_maintain::backfill::BackfillError::Write(format!(
+                "{e} (SQS takes messages up to 256 KB: backfill a repository with larger pull requests straight into the lake)"
+            ))
+        })?;
+        Ok(hooklake_maintain::backfill::Taken {
+            queued: messages.len(),
+            ..Default::default()
+        })
+    }
+}
