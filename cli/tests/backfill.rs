@@ -53,7 +53,13 @@ fn backfill(github: &FakeGitHub, lake: &Path, state: &Path, since: &str) -> std:
 /// What the webhook path writes for these pull requests: the `closed`
 /// delivery GitHub sends (built here from the fake's pull request object),
 /// through the ingest pipeline serve and the Lambda run.
-async fn deliver(github: &FakeGitHub, lake: &LocalLake, pulls: &Pulls, numbers: &[usize]) {
+/// Returns the files written.
+async fn deliver(
+    github: &FakeGitHub,
+    lake: &LocalLake,
+    pulls: &Pulls,
+    numbers: &[usize],
+) -> Vec<String> {
     let (owner, repo) = REPO.split_once('/').unwrap();
     let messages = numbers
         .iter()
@@ -91,6 +97,7 @@ async fn deliver(github: &FakeGitHub, lake: &LocalLake, pulls: &Pulls, numbers: 
         .run(messages, Instant::now() + Duration::from_secs(60))
         .await;
     assert!(report.failed.is_empty(), "{:?}", report.failed);
+    report.files.into_iter().map(|f| f.location).collect()
 }
 
 #[test]
@@ -183,15 +190,16 @@ fn verify_finds_exactly_the_missing_pull_requests_and_repair_puts_them_back() {
     )])));
     let dir = tempfile::tempdir().unwrap();
     let lake = dir.path().join("lake");
-    // Delivered: every merged pull request but 7.
+    // Every merged pull request delivered; 7 of them in files of their own.
     let missing = [4, 77, 78, 150, 199, 250, 300];
     let delivered: Vec<usize> = (1..=300).filter(|n| !missing.contains(n)).collect();
-    runtime.block_on(deliver(
-        &github,
-        &LocalLake::open(&lake).unwrap(),
-        &pulls,
-        &delivered,
-    ));
+    let local = LocalLake::open(&lake).unwrap();
+    runtime.block_on(deliver(&github, &local, &pulls, &delivered));
+    let own_files: Vec<String> = missing
+        .iter()
+        .flat_map(|n| runtime.block_on(deliver(&github, &local, &pulls, &[*n])))
+        .collect();
+    assert_eq!(own_files.len(), 7);
     let since = (Utc::now() - chrono::Duration::days(120))
         .date_naive()
         .to_string();
@@ -205,6 +213,13 @@ fn verify_finds_exactly_the_missing_pull_requests_and_repair_puts_them_back() {
         run(&mut cmd)
     };
 
+    let out = verify(&["--format", "json"]);
+    assert!(out.status.success(), "complete: exit status 0");
+
+    // The 7 deleted from the lake.
+    for file in &own_files {
+        std::fs::remove_file(file).unwrap();
+    }
     let out = verify(&["--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "missing rows: exit status 1");
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
