@@ -13,3 +13,9 @@ variable "github_repository" {
   description = "owner/name of the GitHub repository whose workflows deploy hooklake."
   type        = string
 }
+
+variable "create_github_oidc_provider" {
+  description = "Create GitHub's OIDC provider (token.actions.githubusercontent.com). IAM allows one per account: false looks up the one the account already has."
+  type        = bool
+  default     = true
+}

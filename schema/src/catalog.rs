@@ -218,13 +218,16 @@ pub const DEDUP_VIEW: &str = "merged_pull_requests";
 
 /// `CREATE OR REPLACE VIEW merged_pull_requests`: one row per merged pull
 /// request (natural key: repository id + number), the latest delivery
-/// winning. GitHub redelivers, and SQS and Lambda deliver at least once, so
+/// winning. A pull request merges once, so its copies share a
+/// `merged_date`; ranking within the partition column as well lets Athena
+/// and DataFusion push a `merged_date` filter through the window, so a
+/// query of a few days reads those partitions only. GitHub redelivers, and SQS and Lambda deliver at least once, so
 /// the table may hold a merge more than once; readers who want each merge
 /// once query this view. Runs unchanged in Athena and in `hooklake query`.
 ///
 /// ```
 /// let sql = hooklake_schema::catalog::dedup_view_sql();
-/// assert!(sql.contains("PARTITION BY repository_id, number"));
+/// assert!(sql.contains("PARTITION BY merged_date, repository_id, number"));
 /// ```
 pub fn dedup_view_sql() -> String {
     format!(
@@ -249,7 +252,7 @@ fn dedup_view_select() -> String {
         "SELECT {list}\n\
          FROM (\n  \
            SELECT {list},\n    \
-             row_number() OVER (PARTITION BY repository_id, number ORDER BY received_at DESC, delivery_id DESC) AS delivery_rank\n  \
+             row_number() OVER (PARTITION BY merged_date, repository_id, number ORDER BY received_at DESC, delivery_id DESC) AS delivery_rank\n  \
            FROM {db}.{tbl}\n\
          ) ranked\n\
          WHERE delivery_rank = 1\n",

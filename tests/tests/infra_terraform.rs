@@ -419,6 +419,42 @@ fn redelivery_runs_every_15_minutes_with_its_own_credentials_and_state_only() {
     assert!(alarm_source.contains("redelivery-errors = {"));
 }
 
+#[test]
+fn the_oidc_provider_is_created_or_looked_up() {
+    let blocks = blocks_in(&repo_root().join("infra/bootstrap"));
+    let created = find(
+        &blocks,
+        "resource",
+        "aws_iam_openid_connect_provider",
+        "github",
+    );
+    assert_eq!(
+        source(attr(created.body(), "count").unwrap()),
+        "var.create_github_oidc_provider ? 1 : 0"
+    );
+    let existing = find(&blocks, "data", "aws_iam_openid_connect_provider", "github");
+    assert_eq!(
+        source(attr(existing.body(), "count").unwrap()),
+        "var.create_github_oidc_provider ? 0 : 1"
+    );
+    // The roles trust whichever it is.
+    let assume = policy(&blocks, "assume");
+    assert_eq!(assume[0].principals, ["local.github_oidc_provider_arn"]);
+}
+
+#[test]
+fn the_last_7_days_query_says_what_it_reads() {
+    let text = std::fs::read_to_string(module_dir("catalog").join("main.tf")).unwrap();
+    let entry = text
+        .split("\"hooklake: merges in the last 7 days\" = {")
+        .nth(1)
+        .expect("the named query");
+    let description = entry.lines().nth(1).unwrap();
+    // `>= current_date - 7 days` spans today and the 7 days before.
+    assert!(description.contains("8 newest partitions"), "{description}");
+    assert!(entry.contains("interval '7' day"));
+}
+
 /// The path a `jsondecode(file("${path.module}/…"))` local reads.
 fn generated_file_of(locals: &Block, name: &str) -> PathBuf {
     let expr = attr(locals.body(), name).unwrap_or_else(|| panic!("no local {name}"));

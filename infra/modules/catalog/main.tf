@@ -120,7 +120,7 @@ locals {
       query       = replace(local.reference, "FROM ${local.table.table}", "FROM ${local.view.name}")
     }
     "hooklake: merges in the last 7 days" = {
-      description = "Scans only 7 partitions"
+      description = "Reads only the 8 newest partitions (today and the 7 days before): the view ranks within merged_date, so the filter reaches the table"
       query       = "SELECT merged_date, repository, count(*) AS merges FROM ${local.view.name} WHERE merged_date >= date_format(current_date - interval '7' day, '%Y-%m-%d') GROUP BY 1, 2 ORDER BY 1 DESC, 3 DESC;"
     }
     "hooklake: rows without changed files" = {
