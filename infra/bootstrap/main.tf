@@ -168,27 +168,168 @@ resource "aws_iam_role_policy_attachment" "plan_read_only" {
   policy_arn = "arn:${local.partition}:iam::aws:policy/ReadOnlyAccess"
 }
 
+# ReadOnlyAccess reads a lot; never a secret's value. The plan role runs
+# pull requests' own Terraform, so it must not be able to fetch what
+# hooklake's secrets hold (GitHub credentials, anything in SSM SecureString).
+data "aws_iam_policy_document" "plan_no_secrets" {
+  statement {
+    sid    = "NoSecretValues"
+    effect = "Deny"
+    actions = [
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:BatchGetSecretValue",
+      "ssm:GetParameter",
+      "ssm:GetParameters",
+      "ssm:GetParametersByPath",
+      "ssm:GetParameterHistory",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "plan_no_secrets" {
+  name   = "hooklake-no-secret-values"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.plan_no_secrets.json
+}
+
 resource "aws_iam_role" "apply" {
   name                 = "hooklake-terraform-apply"
   assume_role_policy   = data.aws_iam_policy_document.assume["apply"].json
   max_session_duration = 3600
 }
 
-# Everything but IAM, which is limited to hooklake's own names below.
+# Everything but IAM (PowerUserAccess excludes it), which is limited to
+# hooklake's own names and to identities under the boundary below.
 resource "aws_iam_role_policy_attachment" "apply_power_user" {
   role       = aws_iam_role.apply.name
   policy_arn = "arn:${local.partition}:iam::aws:policy/PowerUserAccess"
 }
 
-data "aws_iam_policy_document" "apply_iam" {
+# The most any role or user the apply role creates may ever do, whatever
+# policies are attached to it: what hooklake's functions and the Worker use,
+# and no IAM at all. Without it, the apply role could create a role under
+# /hooklake/, attach AdministratorAccess and assume it.
+data "aws_iam_policy_document" "boundary" {
+  #checkov:skip=CKV_AWS_111:A permissions boundary is a ceiling, not a grant: each role's own policy names its resources, and the boundary only removes everything else (IAM above all).
+  #checkov:skip=CKV_AWS_356:A permissions boundary is a ceiling, not a grant: each role's own policy names its resources.
+  #checkov:skip=CKV_AWS_108:A permissions boundary is a ceiling, not a grant: what a role may read is named in its own policy.
   statement {
-    sid     = "ManageHooklakeIdentities"
-    actions = ["iam:*"]
-    resources = [
-      "arn:${local.partition}:iam::${local.account}:role/hooklake/*",
-      "arn:${local.partition}:iam::${local.account}:user/hooklake/*",
-      "arn:${local.partition}:iam::${local.account}:group/hooklake/*",
+    sid = "HooklakeServicesOnly"
+    actions = [
+      "s3:GetObject",
+      "s3:PutObject",
+      "s3:DeleteObject",
+      "s3:ListBucket",
+      "sqs:SendMessage",
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+      "sqs:GetQueueUrl",
+      "kms:Decrypt",
+      "kms:Encrypt",
+      "kms:GenerateDataKey",
+      "secretsmanager:GetSecretValue",
+      "ssm:GetParameter",
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
     ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_policy" "boundary" {
+  name        = "hooklake-boundary"
+  path        = "/hooklake/"
+  description = "Permissions boundary of every role and user hooklake's apply role creates"
+  policy      = data.aws_iam_policy_document.boundary.json
+}
+
+locals {
+  hooklake_identities = [
+    "arn:${local.partition}:iam::${local.account}:role/hooklake/*",
+    "arn:${local.partition}:iam::${local.account}:user/hooklake/*",
+  ]
+}
+
+data "aws_iam_policy_document" "apply_iam" {
+  # A role or user is created only with the boundary.
+  statement {
+    sid       = "CreateOnlyWithTheBoundary"
+    actions   = ["iam:CreateRole", "iam:CreateUser", "iam:PutRolePermissionsBoundary", "iam:PutUserPermissionsBoundary"]
+    resources = local.hooklake_identities
+    condition {
+      test     = "StringEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.boundary.arn]
+    }
+  }
+
+  statement {
+    sid = "ManageHooklakeIdentities"
+    actions = [
+      "iam:GetRole",
+      "iam:GetUser",
+      "iam:GetRolePolicy",
+      "iam:GetUserPolicy",
+      "iam:ListRolePolicies",
+      "iam:ListUserPolicies",
+      "iam:ListAttachedRolePolicies",
+      "iam:ListAttachedUserPolicies",
+      "iam:ListInstanceProfilesForRole",
+      "iam:ListRoleTags",
+      "iam:ListUserTags",
+      "iam:ListAccessKeys",
+      "iam:ListGroupsForUser",
+      "iam:TagRole",
+      "iam:UntagRole",
+      "iam:TagUser",
+      "iam:UntagUser",
+      "iam:UpdateRole",
+      "iam:UpdateRoleDescription",
+      "iam:UpdateAssumeRolePolicy",
+      "iam:PutRolePolicy",
+      "iam:DeleteRolePolicy",
+      "iam:PutUserPolicy",
+      "iam:DeleteUserPolicy",
+      "iam:AttachRolePolicy",
+      "iam:DetachRolePolicy",
+      "iam:DeleteRole",
+      "iam:DeleteUser",
+      "iam:CreateAccessKey",
+      "iam:UpdateAccessKey",
+      "iam:DeleteAccessKey",
+      "iam:PassRole",
+    ]
+    resources = local.hooklake_identities
+  }
+
+  # The boundary stays: never removed, never swapped, never edited.
+  statement {
+    sid       = "KeepTheBoundary"
+    effect    = "Deny"
+    actions   = ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"]
+    resources = ["*"]
+  }
+
+  statement {
+    sid       = "NoOtherBoundary"
+    effect    = "Deny"
+    actions   = ["iam:CreateRole", "iam:CreateUser", "iam:PutRolePermissionsBoundary", "iam:PutUserPermissionsBoundary"]
+    resources = ["*"]
+    condition {
+      test     = "StringNotEquals"
+      variable = "iam:PermissionsBoundary"
+      values   = [aws_iam_policy.boundary.arn]
+    }
+  }
+
+  statement {
+    sid       = "TheBoundaryIsFixed"
+    effect    = "Deny"
+    actions   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion"]
+    resources = [aws_iam_policy.boundary.arn]
   }
 }
 

@@ -17,3 +17,8 @@ output "state_bucket" {
   description = "The bucket for infra/example/backend.hcl."
   value       = aws_s3_bucket.state.bucket
 }
+
+output "permissions_boundary_arn" {
+  description = "TF_VAR_permissions_boundary_arn in infra/example/deploy.env: every role and user hooklake creates carries it."
+  value       = aws_iam_policy.boundary.arn
+}

@@ -37,40 +37,43 @@ module "queue" {
 }
 
 module "edge_principal" {
-  source             = "../modules/edge_principal"
-  name               = var.name
-  queue_arn          = module.queue.deliveries_arn
-  bucket_arn         = module.lake.bucket_arn
-  claim_check_prefix = module.lake.claim_check_prefix
-  tags               = local.tags
+  source                   = "../modules/edge_principal"
+  permissions_boundary_arn = var.permissions_boundary_arn
+  name                     = var.name
+  queue_arn                = module.queue.deliveries_arn
+  bucket_arn               = module.lake.bucket_arn
+  claim_check_prefix       = module.lake.claim_check_prefix
+  tags                     = local.tags
 }
 
 module "ingest" {
-  source                  = "../modules/ingest"
-  name                    = var.name
-  package_path            = var.lambda_package
-  queue_arn               = module.queue.deliveries_arn
-  bucket_name             = module.lake.bucket_name
-  bucket_arn              = module.lake.bucket_arn
-  table_prefix            = module.lake.table_prefix
-  claim_check_prefix      = module.lake.claim_check_prefix
-  kms_key_arn             = module.key.key_arn
-  timeout_seconds         = local.ingest_timeout_seconds
-  batching_window_seconds = local.batching_window_seconds
-  tags                    = local.tags
+  source                   = "../modules/ingest"
+  permissions_boundary_arn = var.permissions_boundary_arn
+  name                     = var.name
+  package_path             = var.lambda_package
+  queue_arn                = module.queue.deliveries_arn
+  bucket_name              = module.lake.bucket_name
+  bucket_arn               = module.lake.bucket_arn
+  table_prefix             = module.lake.table_prefix
+  claim_check_prefix       = module.lake.claim_check_prefix
+  kms_key_arn              = module.key.key_arn
+  timeout_seconds          = local.ingest_timeout_seconds
+  batching_window_seconds  = local.batching_window_seconds
+  tags                     = local.tags
 }
 
 module "compaction" {
-  source            = "../modules/compaction"
-  name              = var.name
-  package_path      = var.lambda_package
-  bucket_name       = module.lake.bucket_name
-  bucket_arn        = module.lake.bucket_arn
-  table_prefix      = module.lake.table_prefix
-  kms_key_arn       = module.key.key_arn
-  github_secret_arn = module.ingest.github_secret_arn
-  schedule          = var.compaction_schedule
-  tags              = local.tags
+  source                   = "../modules/compaction"
+  permissions_boundary_arn = var.permissions_boundary_arn
+  name                     = var.name
+  package_path             = var.lambda_package
+  bucket_name              = module.lake.bucket_name
+  bucket_arn               = module.lake.bucket_arn
+  table_prefix             = module.lake.table_prefix
+  kms_key_arn              = module.key.key_arn
+  github_secret_arn        = module.ingest.github_secret_arn
+  schedule                 = var.compaction_schedule
+  tags                     = local.tags
 }
 
 module "catalog" {
@@ -115,13 +118,14 @@ locals {
 }
 
 module "redelivery" {
-  source       = "../modules/redelivery"
-  name         = var.name
-  package_path = var.lambda_package
-  hooks        = local.redelivery_hooks
-  bucket_name  = module.lake.bucket_name
-  bucket_arn   = module.lake.bucket_arn
-  kms_key_arn  = module.key.key_arn
-  schedule     = var.redelivery_schedule
-  tags         = local.tags
+  source                   = "../modules/redelivery"
+  permissions_boundary_arn = var.permissions_boundary_arn
+  name                     = var.name
+  package_path             = var.lambda_package
+  hooks                    = local.redelivery_hooks
+  bucket_name              = module.lake.bucket_name
+  bucket_arn               = module.lake.bucket_arn
+  kms_key_arn              = module.key.key_arn
+  schedule                 = var.redelivery_schedule
+  tags                     = local.tags
 }

@@ -78,3 +78,8 @@ variable "redelivery_schedule" {
   type        = string
   default     = "rate(15 minutes)"
 }
+
+variable "permissions_boundary_arn" {
+  description = "infra/bootstrap's output permissions_boundary_arn: the boundary of every role and user hooklake creates."
+  type        = string
+}

@@ -455,6 +455,182 @@ fn the_last_7_days_query_says_what_it_reads() {
     assert!(entry.contains("interval '7' day"));
 }
 
+#[test]
+fn the_plan_role_reads_no_secret_and_pull_request_plans_get_no_webhook_write_token() {
+    let blocks = blocks_in(&repo_root().join("infra/bootstrap"));
+    let denied: BTreeSet<String> = policy(&blocks, "plan_no_secrets")
+        .iter()
+        .filter(|s| s.effect == "Deny" && s.resources == ["\"*\""])
+        .flat_map(|s| s.actions.clone())
+        .collect();
+    for action in [
+        "secretsmanager:GetSecretValue",
+        "secretsmanager:BatchGetSecretValue",
+        "ssm:GetParameter",
+        "ssm:GetParameters",
+        "ssm:GetParametersByPath",
+        "ssm:GetParameterHistory",
+    ] {
+        assert!(denied.contains(action), "the plan role may {action}");
+    }
+    let attached = find(
+        &blocks,
+        "resource",
+        "aws_iam_role_policy",
+        "plan_no_secrets",
+    );
+    assert_eq!(
+        source(attr(attached.body(), "role").unwrap()),
+        "aws_iam_role.plan.id"
+    );
+    // Nothing else grants the plan role a secret's value.
+    let plan_state = policy(&blocks, "state_read");
+    assert!(plan_state
+        .iter()
+        .flat_map(|s| &s.actions)
+        .all(|a| !a.starts_with("secretsmanager:") && !a.starts_with("ssm:")));
+
+    // The pull request's plan job: only the read-only webhooks token.
+    let jobs = workflow_jobs(
+        &std::fs::read_to_string(repo_root().join(".github/workflows/deploy.yml")).unwrap(),
+    );
+    let plan = &jobs["plan"];
+    assert!(plan.contains("secrets.WEBHOOK_READ_TOKEN"), "{plan}");
+    assert!(!plan.contains("WEBHOOK_ADMIN_TOKEN"), "{plan}");
+    assert!(!plan.contains("CLOUDFLARE_API_TOKEN"), "{plan}");
+    assert!(jobs["apply"].contains("environment: production"));
+}
+
+/// A workflow's jobs as text, by name: each job runs from its `  name:`
+/// line to the next job's (jobs are two-space indented). Text, not YAML:
+/// the test looks for which secrets a job's text names.
+fn workflow_jobs(text: &str) -> std::collections::BTreeMap<String, String> {
+    let jobs = text.split("\njobs:\n").nth(1).expect("a jobs: section");
+    let mut out = std::collections::BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in jobs.lines() {
+        let is_job =
+            line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
+        if is_job {
+            if let Some((name, body)) = current.take() {
+                out.insert(name, body);
+            }
+            current = Some((line.trim().trim_end_matches(':').to_owned(), String::new()));
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    if let Some((name, body)) = current {
+        out.insert(name, body);
+    }
+    out
+}
+
+#[test]
+fn every_identity_the_apply_role_creates_carries_a_boundary_it_cannot_remove() {
+    // Every role and user of every module has the boundary.
+    let modules = std::fs::read_dir(repo_root().join("infra/modules")).unwrap();
+    let mut identities = 0;
+    for module in modules {
+        let blocks = blocks_in(&module.unwrap().path());
+        for block in blocks.iter().filter(|b| {
+            b.identifier() == "resource" && matches!(labels(b)[0], "aws_iam_role" | "aws_iam_user")
+        }) {
+            identities += 1;
+            assert_eq!(
+                attr(block.body(), "permissions_boundary").map(source),
+                Some("var.permissions_boundary_arn".to_owned()),
+                "{} has no permissions boundary",
+                labels(block).join(".")
+            );
+        }
+    }
+    assert_eq!(
+        identities, 4,
+        "ingest, compaction, redelivery, the Worker's user"
+    );
+    let example = blocks_in(&repo_root().join("infra/example"));
+    for name in ["ingest", "compaction", "redelivery", "edge_principal"] {
+        let module = example
+            .iter()
+            .find(|b| b.identifier() == "module" && labels(b) == [name])
+            .unwrap();
+        assert_eq!(
+            source(attr(module.body(), "permissions_boundary_arn").unwrap()),
+            "var.permissions_boundary_arn"
+        );
+    }
+
+    let bootstrap = blocks_in(&repo_root().join("infra/bootstrap"));
+    // The boundary grants no IAM.
+    let boundary = grants(&policy(&bootstrap, "boundary"));
+    assert!(boundary.iter().all(|(effect, action, _)| effect == "Allow"
+        && !action.starts_with("iam:")
+        && !action.starts_with("sts:")
+        && !action.contains('*')));
+    let apply = policy(&bootstrap, "apply_iam");
+    // No IAM wildcard; creating an identity needs the boundary.
+    assert!(apply
+        .iter()
+        .flat_map(|s| &s.actions)
+        .all(|a| !a.contains('*')));
+    let create = apply
+        .iter()
+        .find(|s| s.effect == "Allow" && s.actions.iter().any(|a| a == "iam:CreateRole"))
+        .unwrap();
+    assert_eq!(create.conditions, ["\"iam:PermissionsBoundary\""]);
+    let allowed_elsewhere: Vec<&String> = apply
+        .iter()
+        .filter(|s| s.effect == "Allow" && s.conditions.is_empty())
+        .flat_map(|s| &s.actions)
+        .collect();
+    for guarded in [
+        "iam:CreateRole",
+        "iam:CreateUser",
+        "iam:PutRolePermissionsBoundary",
+        "iam:PutUserPermissionsBoundary",
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:DeleteUserPermissionsBoundary",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:CreatePolicy",
+    ] {
+        assert!(
+            !allowed_elsewhere.iter().any(|a| *a == guarded),
+            "{guarded} is allowed without the boundary"
+        );
+    }
+    let denied = |action: &str| {
+        apply
+            .iter()
+            .any(|s| s.effect == "Deny" && s.actions.iter().any(|a| a == action))
+    };
+    for action in [
+        "iam:DeleteRolePermissionsBoundary",
+        "iam:DeleteUserPermissionsBoundary",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:DeletePolicy",
+    ] {
+        assert!(denied(action), "the apply role is not denied {action}");
+    }
+    // The only managed policy it gets is PowerUserAccess, which excludes IAM.
+    let attachments: Vec<String> = bootstrap
+        .iter()
+        .filter(|b| {
+            b.identifier() == "resource" && labels(b)[0] == "aws_iam_role_policy_attachment"
+        })
+        .filter(|b| source(attr(b.body(), "role").unwrap()) == "aws_iam_role.apply.name")
+        .map(|b| source(attr(b.body(), "policy_arn").unwrap()))
+        .collect();
+    assert_eq!(attachments.len(), 1);
+    assert!(
+        attachments[0].ends_with("PowerUserAccess\""),
+        "{attachments:?}"
+    );
+}
+
 /// The path a `jsondecode(file("${path.module}/…"))` local reads.
 fn generated_file_of(locals: &Block, name: &str) -> PathBuf {
     let expr = attr(locals.body(), name).unwrap_or_else(|| panic!("no local {name}"));

@@ -7,9 +7,10 @@
 
 resource "aws_iam_user" "edge" {
   #checkov:skip=CKV_AWS_273:Cloudflare Workers cannot assume an AWS role or use SSO; this user has one key and a two-action policy.
-  name = "${var.name}-edge"
-  path = "/hooklake/"
-  tags = var.tags
+  name                 = "${var.name}-edge"
+  path                 = "/hooklake/"
+  permissions_boundary = var.permissions_boundary_arn
+  tags                 = var.tags
 }
 
 resource "aws_iam_group" "edge" {

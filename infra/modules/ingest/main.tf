@@ -39,10 +39,11 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "ingest" {
-  name               = local.function_name
-  path               = "/hooklake/"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
+  name                 = local.function_name
+  path                 = "/hooklake/"
+  permissions_boundary = var.permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  tags                 = var.tags
 }
 
 # Least privilege: every statement names its resources; none is "*".

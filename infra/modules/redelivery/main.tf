@@ -41,10 +41,11 @@ data "aws_iam_policy_document" "assume" {
 }
 
 resource "aws_iam_role" "redeliver" {
-  name               = local.function_name
-  path               = "/hooklake/"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
+  name                 = local.function_name
+  path                 = "/hooklake/"
+  permissions_boundary = var.permissions_boundary_arn
+  assume_role_policy   = data.aws_iam_policy_document.assume.json
+  tags                 = var.tags
 }
 
 # Least privilege: its state objects only (listing them lets a first run see

@@ -77,3 +77,8 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "permissions_boundary_arn" {
+  description = "The permissions boundary every role and user hooklake creates carries (infra/bootstrap's output)."
+  type        = string
+}
