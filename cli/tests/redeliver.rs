@@ -159,9 +159,11 @@ fn exactly_the_unresolved_pull_requests_are_redelivered_once() {
     // The failed pushes, issues and synchronize events are not asked for.
     assert_eq!(first["plan"]["ignored"], other_failures);
 
-    // The redeliveries succeeded: the next run reads only them.
+    // The redeliveries succeeded: the next run reads them, and the last
+    // ten minutes before the watermark again, no further.
     let second = report(&run(&mut redeliver(&github, &state, &[])));
-    assert_eq!(second["read"], 11);
+    let read = second["read"].as_u64().unwrap();
+    assert!((11..15).contains(&read), "read {read}");
     assert_eq!(second["pages"], 1);
     assert!(second["redelivered"].as_array().unwrap().is_empty());
     assert_eq!(guids(&second["plan"]["resolved"]), unresolved);

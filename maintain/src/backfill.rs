@@ -210,7 +210,7 @@ impl Default for BackfillOptions {
     }
 }
 
-/// Lists `repository`'s pull requests merged in `range`, newest update
+/// Lists `repository`'s pull requests merged in `range`, oldest created
 /// first, calling `page_done` after each page with the list so far and the
 /// next page's URL (`resume`: a saved URL to continue from).
 pub async fn list_merged(
@@ -223,6 +223,8 @@ pub async fn list_merged(
 ) -> Result<(Vec<MergedPull>, usize), BackfillError> {
     let mut next = resume;
     let mut requests = 0;
+    // A pull request is listed once even if a page is read twice (a resume).
+    let mut known: HashSet<i64> = listed.iter().map(|p| p.number).collect();
     loop {
         let (page, following) = waiting_out_rate_limits(MAX_RATE_LIMIT_WAITS, || {
             client.closed_pulls_page(repository, next.as_deref())
@@ -230,8 +232,7 @@ pub async fn list_merged(
         .await?;
         requests += 1;
         let (merged, passed) = merged_in_range(&page, range);
-        let known: HashSet<_> = listed.iter().map(|p| p.number).collect();
-        listed.extend(merged.into_iter().filter(|p| !known.contains(&p.number)));
+        listed.extend(merged.into_iter().filter(|p| known.insert(p.number)));
         next = if passed { None } else { following };
         page_done(&listed, next.as_deref()).await?;
         if next.is_none() {

@@ -32,6 +32,11 @@ pub const RETENTION: chrono::Duration = chrono::Duration::days(3);
 /// asked for again.
 pub const PENDING_TIMEOUT: chrono::Duration = chrono::Duration::hours(1);
 
+/// How far before the last run's newest attempt the next run reads again:
+/// an attempt still running when a run read the log (GitHub waits 10 s for
+/// an answer) may be listed later under an older id.
+pub const WATERMARK_OVERLAP: chrono::Duration = chrono::Duration::minutes(10);
+
 /// Redeliveries asked for one guid before it is left to a person (the
 /// edge keeps refusing it: look at the hook's log and the edge's alerts).
 pub const MAX_REQUESTS: u32 = 5;
@@ -47,11 +52,26 @@ pub const MAX_RATE_LIMIT_WAITS: u32 = 10;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RedeliverState {
     /// The newest attempt id a finished run read; the next run reads the
-    /// log back to here and no further.
+    /// log back to here and [`WATERMARK_OVERLAP`] further.
     pub watermark: Option<u64>,
+    /// When the newest attempt that run read was delivered.
+    #[serde(default)]
+    pub watermark_at: Option<DateTime<Utc>>,
     /// Redeliveries asked for whose outcome the log has not shown yet, by guid.
     #[serde(default)]
     pub requested: BTreeMap<String, Requested>,
+}
+
+impl RedeliverState {
+    /// Whether a run reading the log newest first has read far enough at
+    /// `delivery`: at or below the watermark, and delivered more than
+    /// [`WATERMARK_OVERLAP`] before the newest attempt the last run read.
+    pub fn is_behind_the_watermark(&self, delivery: &HookDelivery) -> bool {
+        self.watermark.is_some_and(|w| delivery.id <= w)
+            && self
+                .watermark_at
+                .is_none_or(|at| delivery.delivered_at < at - WATERMARK_OVERLAP)
+    }
 }
 
 /// One guid's redelivery requests so far.
@@ -340,7 +360,7 @@ pub async fn run<S: StateStore>(
         .map_err(|e| classify(hook, e))?;
         report.pages += 1;
         for delivery in page {
-            if state.watermark.is_some_and(|w| delivery.id <= w) {
+            if state.is_behind_the_watermark(&delivery) {
                 break 'pages;
             }
             read.push(delivery);
@@ -424,6 +444,9 @@ pub async fn run<S: StateStore>(
     }
     let newest = read.iter().map(|d| d.id).max();
     state.watermark = state.watermark.max(newest);
+    state.watermark_at = state
+        .watermark_at
+        .max(read.iter().map(|d| d.delivered_at).max());
     save(store, &state).await?;
     report.watermark = state.watermark;
     Ok(report)
@@ -554,6 +577,25 @@ mod tests {
         let p = plan(&read, &state, now());
         assert_eq!(p.resolved, ["b"]);
         assert!(p.redeliver.is_empty());
+    }
+
+    #[test]
+    fn a_run_reads_ten_minutes_past_the_watermark() {
+        let state = RedeliverState {
+            watermark: Some(10),
+            watermark_at: Some(now()),
+            ..RedeliverState::default()
+        };
+        let mut late = attempt(9, "x", 503, "closed");
+        late.delivered_at = now() - chrono::Duration::minutes(3);
+        assert!(
+            !state.is_behind_the_watermark(&late),
+            "listed late, read again"
+        );
+        late.delivered_at = now() - chrono::Duration::minutes(11);
+        assert!(state.is_behind_the_watermark(&late));
+        assert!(!state.is_behind_the_watermark(&attempt(11, "y", 503, "closed")));
+        assert!(!RedeliverState::default().is_behind_the_watermark(&late));
     }
 
     #[test]

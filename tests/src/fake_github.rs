@@ -825,8 +825,8 @@ fn count_request(state: &Shared, key: &str) -> (Scenario, usize) {
     (scenario, seen)
 }
 
-/// `GET /repos/{o}/{r}/pulls`: `state=closed`, `sort=updated`,
-/// `direction=desc` (the only combination hooklake asks for), paged with
+/// `GET /repos/{o}/{r}/pulls`: `state=closed`, `sort=created`,
+/// `direction=asc` (the only combination hooklake asks for), paged with
 /// `Link`.
 async fn list_pulls(
     State(state): State<Shared>,
@@ -842,12 +842,12 @@ async fn list_pulls(
         return response;
     }
     if query.state.as_deref() != Some("closed")
-        || query.sort.as_deref() != Some("updated")
-        || query.direction.as_deref() != Some("desc")
+        || query.sort.as_deref() != Some("created")
+        || query.direction.as_deref() != Some("asc")
     {
         return error(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "this fake lists closed pull requests by update time, newest first, only",
+            "this fake lists closed pull requests by creation time, oldest first, only",
         );
     }
     let Some(pulls) = scenario.pulls else {
@@ -855,7 +855,8 @@ async fn list_pulls(
     };
     let total = pulls.merged + pulls.unmerged();
     let mut numbers: Vec<usize> = (1..=total).collect();
-    numbers.sort_by_key(|n| std::cmp::Reverse(pulls.closed_at(*n)));
+    // Created two days before closing: by creation is by closing.
+    numbers.sort_by_key(|n| pulls.closed_at(*n));
     let per_page = query.per_page.unwrap_or(30).clamp(1, 100);
     let current = query.page.unwrap_or(1).max(1);
     let body: Vec<serde_json::Value> = numbers
@@ -868,7 +869,7 @@ async fn list_pulls(
         body,
         &headers,
         &format!(
-            "/repos/{owner}/{repo}/pulls?state=closed&sort=updated&direction=desc&per_page={per_page}"
+            "/repos/{owner}/{repo}/pulls?state=closed&sort=created&direction=asc&per_page={per_page}"
         ),
         current,
         total.div_ceil(per_page).max(1),

@@ -290,8 +290,8 @@ impl GitHubClient {
 }
 
 impl GitHubClient {
-    /// One page of `repository`'s closed pull requests, most recently
-    /// updated first, and the next page's URL (`next` from the previous page;
+    /// One page of `repository`'s closed pull requests, oldest created
+    /// first (an order new pull requests do not disturb), and the next page's URL (`next` from the previous page;
     /// `None` starts at the first).
     pub async fn closed_pulls_page(
         &self,
@@ -300,7 +300,7 @@ impl GitHubClient {
     ) -> Result<(Vec<pulls::ClosedPull>, Option<String>), GitHubError> {
         let url = next.map(str::to_owned).unwrap_or_else(|| {
             format!(
-                "{}/repos/{repository}/pulls?state=closed&sort=updated&direction=desc&per_page={}",
+                "{}/repos/{repository}/pulls?state=closed&sort=created&direction=asc&per_page={}",
                 self.api_url,
                 pulls::PER_PAGE
             )

@@ -2,13 +2,18 @@
 //! and completeness checks.
 //!
 //! REST rather than GraphQL: the list (`GET /repos/{o}/{r}/pulls?state=closed
-//! &sort=updated&direction=desc`, 100 a page) costs a hundredth of a request
-//! per pull request and stops at the first one updated before the range (a
-//! pull request merged in the range was updated no earlier than its merge);
-//! the full object (`GET /repos/{o}/{r}/pulls/{n}`) is exactly the
+//! &sort=created&direction=asc`, 100 a page) costs a hundredth of a request
+//! per pull request; the full object (`GET /repos/{o}/{r}/pulls/{n}`) is exactly the
 //! `pull_request` of a webhook's `closed` payload, so a backfilled row goes
 //! through the same extraction as a delivered one. GraphQL would return a
 //! different shape that would have to be mapped back field by field.
+//!
+//! Oldest created first, because that order is stable while a long backfill
+//! pages through it: a new pull request joins the end, and nothing moves.
+//! Sorted by update time instead, every comment on an old pull request moves
+//! it to the front and shifts the pages behind it, so the page boundary
+//! skips one. The list stops at the first pull request created after the
+//! range (it cannot have merged in it).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
@@ -22,7 +27,7 @@ pub const PER_PAGE: usize = 100;
 pub struct ClosedPull {
     pub number: i64,
     pub merged_at: Option<DateTime<Utc>>,
-    pub updated_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
     pub base: Base,
 }
 
@@ -61,10 +66,10 @@ impl MergedRange {
         (self.since..=self.until).contains(&at.date_naive())
     }
 
-    /// Whether a list sorted by `updated_at`, newest first, can hold no
-    /// more merges in the range once it reaches `updated_at`.
-    pub fn passed(&self, updated_at: DateTime<Utc>) -> bool {
-        updated_at.date_naive() < self.since
+    /// Whether a list sorted by `created_at`, oldest first, can hold no
+    /// more merges in the range once it reaches `created_at`.
+    pub fn passed(&self, created_at: DateTime<Utc>) -> bool {
+        created_at.date_naive() > self.until
     }
 }
 
@@ -74,26 +79,27 @@ impl MergedRange {
 /// ```
 /// use chrono::{NaiveDate, TimeZone, Utc};
 /// use hooklake_github::pulls::{merged_in_range, ClosedPull, MergedRange, Base, BaseRepository};
-/// let pull = |number, merged: Option<u32>, updated: u32| ClosedPull {
+/// let pull = |number, created: u32, merged: Option<u32>| ClosedPull {
 ///     number,
 ///     merged_at: merged.map(|d| Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap()),
-///     updated_at: Utc.with_ymd_and_hms(2026, 1, updated, 0, 0, 0).unwrap(),
+///     created_at: Utc.with_ymd_and_hms(2026, 1, created, 0, 0, 0).unwrap(),
 ///     base: Base { repo: BaseRepository { id: 9 } },
 /// };
 /// let range = MergedRange {
 ///     since: NaiveDate::from_ymd_opt(2026, 1, 10).unwrap(),
 ///     until: NaiveDate::from_ymd_opt(2026, 1, 20).unwrap(),
 /// };
-/// // Newest update first: merged after the range, merged in it, closed unmerged, updated before it.
-/// let page = [pull(4, Some(25), 25), pull(3, Some(15), 21), pull(2, None, 12), pull(1, Some(5), 5)];
+/// // Oldest first: merged before the range, merged in it (created before it),
+/// // closed unmerged, merged after it, created after it.
+/// let page = [pull(1, 2, Some(5)), pull(2, 3, Some(15)), pull(3, 12, None), pull(4, 14, Some(25)), pull(5, 21, Some(22))];
 /// let (merged, done) = merged_in_range(&page, &range);
-/// assert_eq!(merged.iter().map(|m| m.number).collect::<Vec<_>>(), [3]);
+/// assert_eq!(merged.iter().map(|m| m.number).collect::<Vec<_>>(), [2]);
 /// assert!(done);
 /// ```
 pub fn merged_in_range(page: &[ClosedPull], range: &MergedRange) -> (Vec<MergedPull>, bool) {
     let mut merged = Vec::new();
     for pull in page {
-        if range.passed(pull.updated_at) {
+        if range.passed(pull.created_at) {
             return (merged, true);
         }
         if let Some(at) = pull.merged_at.filter(|at| range.contains(*at)) {
