@@ -631,6 +631,100 @@ fn every_identity_the_apply_role_creates_carries_a_boundary_it_cannot_remove() {
     );
 }
 
+/// `key = value` of an object expression.
+fn object_entry(expr: &Expression, key: &str) -> Option<Expression> {
+    match expr {
+        Expression::Object(object) => object.iter().find_map(|(k, v)| match k {
+            hcl::ObjectKey::Identifier(id) if id.as_str() == key => Some(v.clone()),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+/// The first rule of a `cloudflare_ruleset`'s `rules` list.
+fn first_rule(ruleset: &Block) -> Expression {
+    match attr(ruleset.body(), "rules") {
+        Some(Expression::Array(rules)) => rules[0].clone(),
+        other => panic!("rules: {other:?}"),
+    }
+}
+
+#[test]
+fn the_rate_rule_guards_exactly_the_route_the_worker_serves() {
+    let blocks = blocks_in(&repo_root().join("infra/edge"));
+    let locals = blocks
+        .iter()
+        .find(|b| b.identifier() == "locals")
+        .expect("locals");
+    let host = source(attr(locals.body(), "on_the_webhook_host").unwrap());
+    let webhook = source(attr(locals.body(), "the_webhook").unwrap());
+    assert_eq!(host, r#""http.host eq "${var.hostname}"""#);
+    // The Worker takes POSTs only (the edge core's precheck); the rule
+    // counts exactly those, on the webhook's path.
+    let no_headers: Vec<(&str, &str)> = Vec::new();
+    assert!(hooklake_edge::precheck("GET", &no_headers).is_some());
+    assert!(hooklake_edge::precheck("POST", &no_headers).is_none());
+    assert!(
+        webhook.contains(r#"http.request.method eq "POST""#),
+        "{webhook}"
+    );
+    assert!(
+        webhook.contains(r#"http.request.uri.path eq "${var.webhook_path}""#),
+        "{webhook}"
+    );
+
+    // The route the Worker serves is that host.
+    let route = find(&blocks, "resource", "cloudflare_workers_route", "webhook");
+    assert_eq!(
+        source(attr(route.body(), "pattern").unwrap()),
+        r#""${var.hostname}/*""#
+    );
+    let output = blocks
+        .iter()
+        .find(|b| b.identifier() == "output" && labels(b) == ["webhook_url"])
+        .unwrap();
+    assert_eq!(
+        source(attr(output.body(), "value").unwrap()),
+        r#""https://${var.hostname}${var.webhook_path}""#
+    );
+
+    // The rate: per source address, 10 s windows, the variable's cap.
+    let ruleset = find(&blocks, "resource", "cloudflare_ruleset", "rate_limit");
+    assert_eq!(
+        source(attr(ruleset.body(), "phase").unwrap()),
+        r#""http_ratelimit""#
+    );
+    let rate = first_rule(ruleset);
+    assert_eq!(
+        source(&object_entry(&rate, "expression").unwrap()),
+        "local.the_webhook"
+    );
+    assert_eq!(
+        source(&object_entry(&rate, "action").unwrap()),
+        r#""block""#
+    );
+    let limit = object_entry(&rate, "ratelimit").unwrap();
+    let characteristics = source(&object_entry(&limit, "characteristics").unwrap());
+    assert!(characteristics.contains(r#""ip.src""#), "{characteristics}");
+    assert_eq!(source(&object_entry(&limit, "period").unwrap()), "10");
+    assert_eq!(
+        source(&object_entry(&limit, "requests_per_period").unwrap()),
+        "var.requests_per_10_seconds"
+    );
+    assert_eq!(variable_default(&blocks, "requests_per_10_seconds"), 200);
+
+    // Everything else on the host is blocked before the Worker.
+    let firewall = first_rule(find(&blocks, "resource", "cloudflare_ruleset", "firewall"));
+    let expression = source(&object_entry(&firewall, "expression").unwrap());
+    assert!(
+        expression.contains("${local.on_the_webhook_host} and not (")
+            && expression.contains(r#"http.request.method eq "POST""#)
+            && expression.contains(r#"http.request.uri.path eq "${var.webhook_path}""#),
+        "{expression}"
+    );
+}
+
 /// The path a `jsondecode(file("${path.module}/…"))` local reads.
 fn generated_file_of(locals: &Block, name: &str) -> PathBuf {
     let expr = attr(locals.body(), name).unwrap_or_else(|| panic!("no local {name}"));
