@@ -267,7 +267,6 @@ pub async fn backfill<S: LakeStore, D: Destination, T: StateStore>(
         range,
         ref options,
     } = *job;
-    let sink = lake;
     let client = enricher
         .client()
         .ok_or_else(|| BackfillError::NoCredentials(repository.into()))?;
@@ -307,7 +306,9 @@ pub async fn backfill<S: LakeStore, D: Destination, T: StateStore>(
                     until: Some(range.until),
                     listed: listed.to_vec(),
                     next_page: next.map(str::to_owned),
-                    listing_done: next.is_none(),
+                    // Done only once the lake's own pull requests are
+                    // taken out, below (a kill before that lists again).
+                    listing_done: false,
                     written,
                 };
                 save(store, &saved).await
@@ -317,7 +318,7 @@ pub async fn backfill<S: LakeStore, D: Destination, T: StateStore>(
         report.github_requests += requests;
         // Pull requests whose rows are there already (delivered, or an
         // earlier backfill) are left as they are.
-        let present = crate::verify::lake_pulls(sink, &range)
+        let present = crate::verify::lake_pulls(lake, &range)
             .await
             .map_err(|e| BackfillError::Write(format!("cannot read the lake: {e}")))?;
         report.already_in_lake = listed.len();
