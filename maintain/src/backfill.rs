@@ -32,7 +32,7 @@ use hooklake_schema::row::ChangedFilesStatus;
 use serde::{Deserialize, Serialize};
 
 use crate::redeliver::MAX_RATE_LIMIT_WAITS;
-use crate::state::StateStore;
+use crate::state::{load_json, save_json, StateError, StateStore};
 
 /// Pull requests fetched and written together.
 pub const BATCH: usize = 100;
@@ -190,8 +190,8 @@ pub enum BackfillError {
     GitHub(#[from] GitHubError),
     #[error("the lake refused a batch: {0}")]
     Write(String),
-    #[error("backfill state at {location}: {message}")]
-    State { location: String, message: String },
+    #[error("backfill {0}")]
+    State(#[from] StateError),
 }
 
 /// Options of a run.
@@ -276,7 +276,7 @@ pub async fn backfill<S: LakeStore, D: Destination, T: StateStore>(
         until: Some(range.until),
         ..BackfillState::default()
     };
-    let mut state = match load(store).await? {
+    let mut state = match load_json::<BackfillState>(store, "backfill state", "start over").await? {
         Some(saved)
             if saved.repository == fresh.repository
                 && saved.since == fresh.since
@@ -311,7 +311,7 @@ pub async fn backfill<S: LakeStore, D: Destination, T: StateStore>(
                     listing_done: false,
                     written,
                 };
-                save(store, &saved).await
+                save_json(store, &saved).await.map_err(BackfillError::from)
             },
         )
         .await?;
@@ -329,7 +329,7 @@ pub async fn backfill<S: LakeStore, D: Destination, T: StateStore>(
         report.already_in_lake -= state.listed.len();
         state.listing_done = true;
         state.next_page = None;
-        save(store, &state).await?;
+        save_json(store, &state).await?;
     }
     report.merged = state.listed.len();
     progress.written(state.written, state.listed.len());
@@ -343,7 +343,7 @@ pub async fn backfill<S: LakeStore, D: Destination, T: StateStore>(
         report.not_enriched += written.not_enriched;
         report.github_requests += written.github_requests;
         state.written = end;
-        save(store, &state).await?;
+        save_json(store, &state).await?;
         progress.written(state.written, state.listed.len());
     }
     Ok(report)
@@ -399,30 +399,4 @@ pub async fn write_pulls<D: Destination>(
         report.github_requests += taken.lookups;
     }
     Ok(report)
-}
-
-async fn load<T: StateStore>(store: &T) -> Result<Option<BackfillState>, BackfillError> {
-    let error = |message: String| BackfillError::State {
-        location: store.location(),
-        message,
-    };
-    match store.load().await.map_err(error)? {
-        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
-            error(format!(
-                "not a backfill state ({e}); move it aside to start over"
-            ))
-        }),
-        None => Ok(None),
-    }
-}
-
-async fn save<T: StateStore>(store: &T, state: &BackfillState) -> Result<(), BackfillError> {
-    let text = serde_json::to_string(state).expect("the state serialises");
-    store
-        .save(text)
-        .await
-        .map_err(|message| BackfillError::State {
-            location: store.location(),
-            message,
-        })
 }

@@ -21,6 +21,7 @@ use hooklake_github::deliveries::{Hook, HookDelivery};
 use hooklake_github::rate::waiting_out_rate_limits;
 use hooklake_github::{GitHubClient, GitHubError};
 
+use crate::state::{load_json, save_json, StateError};
 pub use crate::state::{StateFile, StateStore};
 use hooklake_schema::metrics::{self, Sample};
 use serde::{Deserialize, Serialize};
@@ -321,8 +322,8 @@ pub enum RedeliverError {
         source: GitHubError,
     },
     /// The state could not be read, parsed or saved.
-    #[error("redelivery state at {location}: {message}")]
-    State { location: String, message: String },
+    #[error("redelivery {0}")]
+    State(#[from] StateError),
 }
 
 /// Reads `hook`'s log back to the saved watermark, asks GitHub to redeliver
@@ -333,18 +334,13 @@ pub async fn run<S: StateStore>(
     store: &S,
     options: &RedeliverOptions,
 ) -> Result<RedeliverReport, RedeliverError> {
-    let state_error = |message: String| RedeliverError::State {
-        location: store.location(),
-        message,
-    };
-    let mut state: RedeliverState = match store.load().await.map_err(state_error)? {
-        Some(text) => serde_json::from_str(&text).map_err(|e| {
-            state_error(format!(
-                "not a redelivery state ({e}); move it aside to start again from GitHub's whole log"
-            ))
-        })?,
-        None => RedeliverState::default(),
-    };
+    let mut state: RedeliverState = load_json(
+        store,
+        "redelivery state",
+        "start again from GitHub's whole log",
+    )
+    .await?
+    .unwrap_or_default();
     let mut report = RedeliverReport {
         dry_run: options.dry_run,
         ..RedeliverReport::default()
@@ -401,7 +397,7 @@ pub async fn run<S: StateStore>(
                 action: candidate.action.clone(),
             },
         );
-        save(store, &state).await?;
+        save_json(store, &state).await?;
         match waiting_out_rate_limits(MAX_RATE_LIMIT_WAITS, || {
             client.redeliver(hook, candidate.delivery_id)
         })
@@ -418,7 +414,7 @@ pub async fn run<S: StateStore>(
                     Some(earlier) => state.requested.insert(candidate.guid.clone(), earlier),
                     None => state.requested.remove(&candidate.guid),
                 };
-                save(store, &state).await?;
+                save_json(store, &state).await?;
                 if matches!(
                     error,
                     GitHubError::Auth { .. } | GitHubError::BadCredentials(_)
@@ -447,20 +443,9 @@ pub async fn run<S: StateStore>(
     state.watermark_at = state
         .watermark_at
         .max(read.iter().map(|d| d.delivered_at).max());
-    save(store, &state).await?;
+    save_json(store, &state).await?;
     report.watermark = state.watermark;
     Ok(report)
-}
-
-async fn save<S: StateStore>(store: &S, state: &RedeliverState) -> Result<(), RedeliverError> {
-    let text = serde_json::to_string_pretty(state).expect("the state serialises");
-    store
-        .save(text)
-        .await
-        .map_err(|message| RedeliverError::State {
-            location: store.location(),
-            message,
-        })
 }
 
 fn classify(hook: &Hook, error: GitHubError) -> RedeliverError {

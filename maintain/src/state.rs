@@ -49,3 +49,45 @@ impl StateStore for StateFile {
             .map_err(|e| e.to_string())
     }
 }
+
+/// Why a saved state could not be read or written.
+#[derive(Debug, thiserror::Error)]
+#[error("state at {location}: {message}")]
+pub struct StateError {
+    pub location: String,
+    pub message: String,
+}
+
+/// The state saved in `store` as JSON, or `None` before the first run.
+/// `what` names it and `to_start_over` says what moving it aside does, for
+/// the message when it is not what it should be.
+pub async fn load_json<T: serde::de::DeserializeOwned>(
+    store: &impl StateStore,
+    what: &str,
+    to_start_over: &str,
+) -> Result<Option<T>, StateError> {
+    let error = |message: String| StateError {
+        location: store.location(),
+        message,
+    };
+    match store.load().await.map_err(error)? {
+        Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            error(format!(
+                "not a {what} ({e}); move it aside to {to_start_over}"
+            ))
+        }),
+        None => Ok(None),
+    }
+}
+
+/// Replaces the state saved in `store` with `value`, as JSON.
+pub async fn save_json<T: serde::Serialize>(
+    store: &impl StateStore,
+    value: &T,
+) -> Result<(), StateError> {
+    let text = serde_json::to_string(value).expect("a state serialises");
+    store.save(text).await.map_err(|message| StateError {
+        location: store.location(),
+        message,
+    })
+}

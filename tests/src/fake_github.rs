@@ -14,6 +14,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
@@ -356,16 +357,10 @@ async fn files(
     Query(page): Query<Page>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorised(&headers) {
-        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
-    }
-    let (scenario, seen) = count_request(&state, &format!("{owner}/{repo}"));
-    if let Some(ms) = scenario.delay_ms {
-        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
-    }
-    if let Some(response) = failure(&scenario, seen) {
-        return response;
-    }
+    let scenario = match repository_request(&state, &headers, &owner, &repo).await {
+        ControlFlow::Continue(scenario) => scenario,
+        ControlFlow::Break(answer) => return answer,
+    };
     let total = scenario.files.unwrap_or(3).min(MAX_FILES);
     let per_page = page.per_page.unwrap_or(30).clamp(1, 100);
     let current = page.page.unwrap_or(1).max(1);
@@ -825,6 +820,29 @@ fn count_request(state: &Shared, key: &str) -> (Scenario, usize) {
     (scenario, seen)
 }
 
+/// What every request to a repository's endpoints goes through: GitHub's
+/// 401 without a token, the repository's request count, its scenario's
+/// delay and failures. Continues with the scenario, or breaks with the
+/// answer to give.
+async fn repository_request(
+    state: &Shared,
+    headers: &HeaderMap,
+    owner: &str,
+    repo: &str,
+) -> ControlFlow<Response, Scenario> {
+    if !authorised(headers) {
+        return ControlFlow::Break(error(StatusCode::UNAUTHORIZED, "Requires authentication"));
+    }
+    let (scenario, seen) = count_request(state, &format!("{owner}/{repo}"));
+    if let Some(ms) = scenario.delay_ms {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+    match failure(&scenario, seen) {
+        Some(response) => ControlFlow::Break(response),
+        None => ControlFlow::Continue(scenario),
+    }
+}
+
 /// `GET /repos/{o}/{r}/pulls`: `state=closed`, `sort=created`,
 /// `direction=asc` (the only combination hooklake asks for), paged with
 /// `Link`.
@@ -834,13 +852,10 @@ async fn list_pulls(
     Query(query): Query<PullsQuery>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorised(&headers) {
-        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
-    }
-    let (scenario, seen) = count_request(&state, &format!("{owner}/{repo}"));
-    if let Some(response) = failure(&scenario, seen) {
-        return response;
-    }
+    let scenario = match repository_request(&state, &headers, &owner, &repo).await {
+        ControlFlow::Continue(scenario) => scenario,
+        ControlFlow::Break(answer) => return answer,
+    };
     if query.state.as_deref() != Some("closed")
         || query.sort.as_deref() != Some("created")
         || query.direction.as_deref() != Some("asc")
@@ -882,13 +897,10 @@ async fn pull(
     Path((owner, repo, number)): Path<(String, String, usize)>,
     headers: HeaderMap,
 ) -> Response {
-    if !authorised(&headers) {
-        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
-    }
-    let (scenario, seen) = count_request(&state, &format!("{owner}/{repo}"));
-    if let Some(response) = failure(&scenario, seen) {
-        return response;
-    }
+    let scenario = match repository_request(&state, &headers, &owner, &repo).await {
+        ControlFlow::Continue(scenario) => scenario,
+        ControlFlow::Break(answer) => return answer,
+    };
     let files = scenario.files.unwrap_or(3).min(MAX_FILES);
     match scenario
         .pulls
