@@ -24,13 +24,10 @@ export HOOKLAKE_PYTHON
 HOOKLAKE_CHECKOV="$(dirname "$(bash scripts/setup-python.sh checkov tests/requirements-checkov.txt)")/checkov"
 export HOOKLAKE_CHECKOV
 
-step "edge core builds for wasm32-unknown-unknown"
-WASM_BIN="$(bash scripts/setup-wasm.sh)"
-# Own target dir: native and wasm builds must never invalidate each other.
-PATH="$WASM_BIN:$PATH" CARGO_TARGET_DIR="$ROOT/target/wasm" \
-  cargo build --locked -p hooklake-edge --target wasm32-unknown-unknown --release
-
-step "clippy on the Worker as wasm32 (its glue compiles only there)"
+step "the wasm32 toolchain; clippy on the Worker as wasm32 (its glue compiles only there)"
+# The edge core's own wasm32 build is part of the Worker's (build-worker.sh,
+# below), in the Worker's own target dir.
+bash scripts/setup-wasm.sh >/dev/null
 # Needs rustup's clippy with rustup's wasm32 target (route 1 of
 # scripts/setup-target.sh); Debian's rustc-web (route 2) has no clippy.
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
@@ -62,6 +59,10 @@ HOOKLAKE_BIN="$ROOT/target/debug/hooklake" "$HOOKLAKE_PYTHON" -m pytest tests/wo
 pytest_status=${PIPESTATUS[0]}
 set -e
 
+step "fuzz smoke: each fuzz target for 15 s from its committed corpus (bench/fuzz.sh; 10-minute runs in docs/benchmarks.md)"
+fuzz_status=0
+bash bench/fuzz.sh 15 2>&1 | tee "$LOG_DIR/fuzz.log" || fuzz_status=1
+
 # One closing line for the whole suite (cargo prints one per test binary).
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
      / passed| failed/ && !/^test result:/ && FILENAME ~ /pytest/ {
@@ -72,6 +73,6 @@ step "processes the suite started that are still running"
 leftover_status=0
 env -u HOOKLAKE_TEST_RUN bash scripts/leftovers.sh "$HOOKLAKE_TEST_RUN" $$ || leftover_status=1
 
-if [[ $cargo_status -ne 0 || $pytest_status -ne 0 || $leftover_status -ne 0 ]]; then
+if [[ $cargo_status -ne 0 || $pytest_status -ne 0 || $fuzz_status -ne 0 || $leftover_status -ne 0 ]]; then
   exit 1
 fi

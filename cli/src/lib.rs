@@ -14,5 +14,6 @@ pub mod ingest;
 pub mod maintain;
 pub mod query;
 pub mod redeliver;
+pub mod rotate;
 pub mod send;
 pub mod serve;

@@ -115,6 +115,51 @@ enum Command {
     /// --delivery ID: where that one delivery is (serve's queue, its dead
     /// letters, or the lake file holding its row).
     Status(StatusArgs),
+    /// Give the webhook a new secret, with no delivery refused on the way.
+    ///
+    /// Makes a random secret, adds it to the Worker as WEBHOOK_SECRET_NEXT (Cloudflare's
+    /// API), waits until the Worker accepts a ping signed with it, switches every --hook
+    /// to it on GitHub, keeps both secrets accepted for --overlap, then makes it the
+    /// Worker's WEBHOOK_SECRET and deletes WEBHOOK_SECRET_NEXT: the old secret is then
+    /// refused. A Worker with no WEBHOOK_SECRET yet (a first deployment) gets it at once.
+    /// The secret is written only to the Worker and to GitHub, never to a file
+    /// or Terraform's state. Run it on a schedule (.github/workflows/rotate.yml) or by
+    /// hand. Needs CLOUDFLARE_API_TOKEN ("Workers Scripts: Edit") and GitHub credentials
+    /// with "Webhooks: Read and write" (classic scopes admin:repo_hook / admin:org_hook).
+    RotateSecret(RotateSecretArgs),
+}
+
+#[derive(Args)]
+struct RotateSecretArgs {
+    /// A hook to switch: repo:OWNER/NAME:ID, org:ORG:ID or app; repeatable, every hook
+    /// that sends to the Worker (terraform output webhook_hooks).
+    #[arg(long = "hook", value_name = "HOOK", required = true)]
+    hooks: Vec<hooklake_github::deliveries::Hook>,
+    /// The webhook URL GitHub posts to (terraform output webhook_url).
+    #[arg(long, env = "HOOKLAKE_WEBHOOK_URL")]
+    worker_url: String,
+    /// The Cloudflare account the Worker is in.
+    #[arg(long, env = "CLOUDFLARE_ACCOUNT_ID")]
+    cloudflare_account: String,
+    /// The Worker's name (wrangler.toml's `name`).
+    #[arg(long, default_value = "hooklake-edge")]
+    worker_name: String,
+    /// How long both secrets stay accepted after GitHub switched: deliveries GitHub
+    /// signed just before the switch are still on their way.
+    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+    overlap: Duration,
+    /// Longest wait for the Worker to apply a new secret.
+    #[arg(long, default_value = "2m", value_parser = humantime::parse_duration)]
+    propagation: Duration,
+    /// Cloudflare's API (as for wrangler).
+    #[arg(long, env = "CLOUDFLARE_API_BASE_URL", default_value = hooklake::rotate::CLOUDFLARE_API)]
+    cloudflare_api_url: String,
+    /// Only give a Worker without a WEBHOOK_SECRET its first one (the deploy workflow);
+    /// leave a Worker that has one alone.
+    #[arg(long)]
+    only_if_unset: bool,
+    #[command(flatten)]
+    github: GitHubArgs,
 }
 
 #[derive(Args)]
@@ -678,6 +723,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !complete {
                 return Ok(ExitCode::FAILURE);
             }
+        }
+        Command::RotateSecret(args) => {
+            let token = std::env::var("CLOUDFLARE_API_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty())
+                .context(
+                    "rotate-secret changes the Worker's secrets through Cloudflare's API: set \
+                     CLOUDFLARE_API_TOKEN to a token with \"Workers Scripts: Edit\"",
+                )?;
+            let Some(github) = args.github.client().await? else {
+                anyhow::bail!(
+                    "rotate-secret switches the hooks' secret on GitHub: set {} (or \
+                     --github-credentials FILE, --github-secret-arn ARN) to credentials with \
+                     \"Webhooks: Read and write\"",
+                    hooklake::github::TOKEN_VAR
+                );
+            };
+            let worker = hooklake::rotate::WorkerSecrets::new(
+                &args.cloudflare_api_url,
+                &args.cloudflare_account,
+                &args.worker_name,
+                token.into(),
+            )?;
+            hooklake::rotate::Rotation {
+                worker: &worker,
+                github: &github,
+                hooks: &args.hooks,
+                worker_url: &args.worker_url,
+                overlap: args.overlap,
+                propagation: args.propagation,
+            }
+            .run(args.only_if_unset)
+            .await?;
         }
         Command::Redeliver(args) => {
             let options = hooklake_maintain::redeliver::RedeliverOptions {

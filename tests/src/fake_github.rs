@@ -5,8 +5,10 @@
 //! redelivery for repository, organization and App hooks (`GET
 //! …/hooks/{id}/deliveries`, cursor-paged newest first; `POST
 //! …/deliveries/{id}/attempts`, answered 202 and logged as a new attempt),
-//! and GitHub's error answers (401, 403/429 rate limits with their headers,
-//! 404, 5xx).
+//! a webhook's configuration (`GET`/`PATCH …/hooks/{id}/config`, the
+//! secret answered as `********`; `GET /_fake/hook-secret?hook=KEY` tells a
+//! test the secret GitHub would sign with now), and GitHub's error answers
+//! (401, 403/429 rate limits with their headers, 404, 5xx).
 //!
 //! Each repository can be given a [`Scenario`] (the key `*` applies to
 //! every repository without one of its own); by default a pull request has
@@ -131,6 +133,21 @@ struct Fake {
     requests: HashMap<String, usize>,
     /// Delivery logs by hook (`repos/o/r/hooks/7`, `orgs/acme/hooks/3`, `app/hook`).
     hooks: HashMap<String, HookLog>,
+    /// Webhook configurations by hook, as above.
+    hook_configs: HashMap<String, HookConfig>,
+}
+
+/// A `webhook-config` as GitHub documents it.
+#[derive(Debug, Clone, Default, serde::Serialize, Deserialize)]
+pub struct HookConfig {
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    #[serde(default)]
+    pub insecure_ssl: Option<String>,
+    #[serde(default)]
+    pub secret: Option<String>,
 }
 
 /// What becomes of a redelivery the fake accepted.
@@ -212,6 +229,7 @@ impl FakeGitHub {
             scenarios,
             requests: HashMap::new(),
             hooks: HashMap::new(),
+            hook_configs: HashMap::new(),
         }));
         let app = Router::new()
             .route("/repos/{owner}/{repo}/pulls/{number}/files", get(files))
@@ -239,6 +257,19 @@ impl FakeGitHub {
                 post(redeliver_app),
             )
             .route("/app/installations/{id}/access_tokens", post(access_token))
+            .route(
+                "/repos/{owner}/{repo}/hooks/{id}/config",
+                get(repo_hook_config).patch(update_repo_hook_config),
+            )
+            .route(
+                "/orgs/{org}/hooks/{id}/config",
+                get(org_hook_config).patch(update_org_hook_config),
+            )
+            .route(
+                "/app/hook/config",
+                get(app_hook_config).patch(update_app_hook_config),
+            )
+            .route("/_fake/hook-secret", get(hook_secret))
             .route("/_fake/requests", get(requests))
             .with_state(state.clone());
         tokio::spawn(async move { axum::serve(listener, app).await });
@@ -299,6 +330,12 @@ impl FakeGitHub {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The secret hook `key` signs its deliveries with now, if any.
+    pub fn hook_secret(&self, key: &str) -> Option<String> {
+        let fake = self.state.lock().unwrap();
+        fake.hook_configs.get(key).and_then(|c| c.secret.clone())
     }
 
     /// File-list requests seen for every repository together.
@@ -910,4 +947,111 @@ async fn pull(
         Some(pull) => Json(pull).into_response(),
         None => error(StatusCode::NOT_FOUND, "Not Found"),
     }
+}
+
+/// `webhook-config` as GitHub answers it: a set secret is `********`.
+fn config_answer(config: &HookConfig) -> Response {
+    let mut shown = config.clone();
+    if shown.secret.is_some() {
+        shown.secret = Some("********".into());
+    }
+    Json(shown).into_response()
+}
+
+fn hook_config(state: &Shared, key: String, headers: &HeaderMap) -> Response {
+    if !authorised(headers) {
+        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
+    }
+    let fake = state.lock().unwrap();
+    config_answer(&fake.hook_configs.get(&key).cloned().unwrap_or_default())
+}
+
+/// `PATCH …/config`: only the fields sent change.
+fn update_hook_config(
+    state: &Shared,
+    key: String,
+    headers: &HeaderMap,
+    update: HookConfig,
+) -> Response {
+    if !authorised(headers) {
+        return error(StatusCode::UNAUTHORIZED, "Requires authentication");
+    }
+    let mut fake = state.lock().unwrap();
+    let config = fake.hook_configs.entry(key).or_default();
+    for (field, value) in [
+        (&mut config.url, update.url),
+        (&mut config.content_type, update.content_type),
+        (&mut config.insecure_ssl, update.insecure_ssl),
+        (&mut config.secret, update.secret),
+    ] {
+        if value.is_some() {
+            *field = value;
+        }
+    }
+    config_answer(config)
+}
+
+async fn repo_hook_config(
+    State(state): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+) -> Response {
+    hook_config(&state, format!("repos/{owner}/{repo}/hooks/{id}"), &headers)
+}
+
+async fn update_repo_hook_config(
+    State(state): State<Shared>,
+    Path((owner, repo, id)): Path<(String, String, u64)>,
+    headers: HeaderMap,
+    Json(update): Json<HookConfig>,
+) -> Response {
+    let key = format!("repos/{owner}/{repo}/hooks/{id}");
+    update_hook_config(&state, key, &headers, update)
+}
+
+async fn org_hook_config(
+    State(state): State<Shared>,
+    Path((org, id)): Path<(String, u64)>,
+    headers: HeaderMap,
+) -> Response {
+    hook_config(&state, format!("orgs/{org}/hooks/{id}"), &headers)
+}
+
+async fn update_org_hook_config(
+    State(state): State<Shared>,
+    Path((org, id)): Path<(String, u64)>,
+    headers: HeaderMap,
+    Json(update): Json<HookConfig>,
+) -> Response {
+    update_hook_config(&state, format!("orgs/{org}/hooks/{id}"), &headers, update)
+}
+
+async fn app_hook_config(State(state): State<Shared>, headers: HeaderMap) -> Response {
+    if let Some(refused) = refuse_without_app_jwt(&headers) {
+        return refused;
+    }
+    hook_config(&state, "app/hook".into(), &headers)
+}
+
+async fn update_app_hook_config(
+    State(state): State<Shared>,
+    headers: HeaderMap,
+    Json(update): Json<HookConfig>,
+) -> Response {
+    if let Some(refused) = refuse_without_app_jwt(&headers) {
+        return refused;
+    }
+    update_hook_config(&state, "app/hook".into(), &headers, update)
+}
+
+#[derive(Deserialize)]
+struct HookKey {
+    hook: String,
+}
+
+/// Test-only: the secret hook `hook` signs with now (`null` without one).
+async fn hook_secret(State(state): State<Shared>, Query(key): Query<HookKey>) -> Response {
+    let fake = state.lock().unwrap();
+    Json(json!({"secret": fake.hook_configs.get(&key.hook).and_then(|c| c.secret.clone())}))
+        .into_response()
 }

@@ -4,6 +4,7 @@ Everything is real and on loopback: moto's server speaks SQS and S3 over the
 AWS wire protocol, a small proxy in front of it injects faults (HTTP 500, a
 hang), and the built Worker runs in workerd through `wrangler dev`.
 """
+import contextlib
 import hashlib
 import hmac
 import http.server
@@ -65,6 +66,24 @@ def moto():
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for(url + "/moto-api/", process=proc)
+        yield url
+    finally:
+        procs.stop(proc)
+
+
+# The hooklake binaries under test (and the fake GitHub built beside them).
+BIN_DIR = pathlib.Path(os.environ.get("HOOKLAKE_BIN", str(ROOT / "target" / "debug" / "hooklake"))).parent
+
+
+@contextlib.contextmanager
+def fake_github(scenarios=None):
+    """The fake GitHub API (tests/src/fake_github.rs) on a free port; yields its URL."""
+    port = free_port()
+    proc = procs.spawn([str(BIN_DIR / "fake-github"), str(port), json.dumps(scenarios or {})],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(url + "/_fake/requests", process=proc)
         yield url
     finally:
         procs.stop(proc)

@@ -15,9 +15,8 @@ import duckdb
 import pytest
 
 import procs
-from conftest import BUCKET, REGION, ROOT, aws, drain, merged_payload, post, worker_log
+from conftest import BIN_DIR, BUCKET, REGION, ROOT, aws, drain, fake_github, merged_payload, post, worker_log
 
-BIN_DIR = pathlib.Path(os.environ.get("HOOKLAKE_BIN", str(ROOT / "target" / "debug" / "hooklake"))).parent
 HOOKLAKE = str(BIN_DIR / "hooklake")
 GENERATED = ROOT / "schema" / "generated"
 PREFIX = "github_webhooks_table/"
@@ -25,18 +24,8 @@ PREFIX = "github_webhooks_table/"
 
 @pytest.fixture(scope="module")
 def github():
-    from conftest import free_port, wait_for
-
-    port = free_port()
-    scenarios = {"octo/big": {"files": 250}}
-    proc = procs.spawn([str(BIN_DIR / "fake-github"), str(port), json.dumps(scenarios)],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url + "/_fake/requests", process=proc)
+    with fake_github({"octo/big": {"files": 250}}) as url:
         yield url
-    finally:
-        procs.stop(proc)
 
 
 def aws_env(moto, **extra):

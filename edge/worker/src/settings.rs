@@ -11,7 +11,9 @@ pub struct MissingSetting(pub &'static str);
 /// Everything the Worker needs to forward a delivery.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// `WEBHOOK_SECRET`, plus `WEBHOOK_SECRET_PREVIOUS` during a rotation.
+    /// `WEBHOOK_SECRET`, plus during a rotation `WEBHOOK_SECRET_NEXT` (the
+    /// new secret, accepted before GitHub signs with it: `hooklake
+    /// rotate-secret`) or `WEBHOOK_SECRET_PREVIOUS` (the old one, by hand).
     pub secrets: WebhookSecrets,
     /// `SQS_QUEUE_URL`.
     pub queue_url: String,
@@ -44,6 +46,7 @@ impl Settings {
         Ok(Settings {
             secrets: WebhookSecrets::new([
                 need("WEBHOOK_SECRET")?,
+                optional("WEBHOOK_SECRET_NEXT").unwrap_or_default(),
                 optional("WEBHOOK_SECRET_PREVIOUS").unwrap_or_default(),
             ]),
             queue_url: need("SQS_QUEUE_URL")?,
@@ -95,9 +98,10 @@ mod tests {
     }
 
     #[test]
-    fn previous_secret_is_active_during_rotation() {
+    fn next_and_previous_secrets_are_active_during_rotation() {
         let all = [
-            ("WEBHOOK_SECRET", "new"),
+            ("WEBHOOK_SECRET", "current"),
+            ("WEBHOOK_SECRET_NEXT", "next"),
             ("WEBHOOK_SECRET_PREVIOUS", "old"),
             ("SQS_QUEUE_URL", "u"),
             ("AWS_REGION", "r"),
@@ -106,7 +110,7 @@ mod tests {
         ];
         assert_eq!(
             Settings::from_lookup(lookup(&all)).unwrap().secrets.len(),
-            2
+            3
         );
     }
 

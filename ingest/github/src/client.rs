@@ -5,6 +5,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use hooklake_schema::row::{ChangedFiles, ChangedFilesStatus, PullRequestRow};
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, LINK, USER_AGENT};
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::auth::{app_jwt, CachedToken, Credentials, TokenCache};
@@ -286,6 +287,28 @@ impl GitHubClient {
         self.send(reqwest::Method::POST, &url, &bearer)
             .await
             .map(drop)
+    }
+}
+
+impl GitHubClient {
+    /// Sets the secret GitHub signs `hook`'s deliveries with ("Update a
+    /// webhook configuration": only `secret` is sent, so the URL and content
+    /// type stay as they are). Every delivery GitHub sends after the answer
+    /// is signed with it.
+    pub async fn set_hook_secret(
+        &self,
+        hook: &Hook,
+        secret: &SecretString,
+    ) -> Result<(), GitHubError> {
+        let url = format!("{}{}", self.api_url, hook.config_path());
+        let bearer = self.hook_bearer(hook).await?;
+        let response = self
+            .request(reqwest::Method::PATCH, &url, &bearer)
+            .json(&serde_json::json!({ "secret": secret.expose_secret() }))
+            .send()
+            .await
+            .map_err(|e| transport(&url, e))?;
+        self.check(response, &url).await.map(drop)
     }
 }
 

@@ -45,6 +45,25 @@ impl Hook {
         }
     }
 
+    /// The hook's configuration endpoint (URL, content type, secret),
+    /// relative to the API root.
+    ///
+    /// ```
+    /// use hooklake_github::deliveries::Hook;
+    /// let hook = Hook::Organization { organization: "acme".into(), id: 3 };
+    /// assert_eq!(hook.config_path(), "/orgs/acme/hooks/3/config");
+    /// assert_eq!(Hook::App.config_path(), "/app/hook/config");
+    /// ```
+    pub fn config_path(&self) -> String {
+        match self {
+            Hook::Repository { repository, id } => format!("/repos/{repository}/hooks/{id}/config"),
+            Hook::Organization { organization, id } => {
+                format!("/orgs/{organization}/hooks/{id}/config")
+            }
+            Hook::App => "/app/hook/config".into(),
+        }
+    }
+
     /// A short name for files and logs: `repo-o-r-7`, `org-acme-3`, `app`.
     pub fn slug(&self) -> String {
         match self {
