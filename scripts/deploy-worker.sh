@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Deploys the Worker with the settings and secrets Terraform generated, so
-# the Worker and AWS/GitHub never drift apart. Needs CLOUDFLARE_API_TOKEN,
-# CLOUDFLARE_ACCOUNT_ID, and read access to the Terraform state.
+# Deploys the Worker with the settings Terraform's outputs give (queue, region,
+# buckets), so the Worker and AWS never drift apart. Its secrets are not in
+# Terraform: a new Worker gets its first webhook secret and AWS key from the
+# rotation tools (--only-if-unset leaves a Worker that has them alone), which
+# write them straight to Cloudflare. Needs CLOUDFLARE_API_TOKEN,
+# CLOUDFLARE_ACCOUNT_ID, read access to the Terraform state, AWS credentials
+# that may manage the Worker user's access keys, GitHub credentials with
+# "Webhooks: Read and write" (HOOKLAKE_GITHUB_TOKEN), boto3, and the hooklake
+# CLI (HOOKLAKE, default: hooklake on PATH).
 # Usage: scripts/deploy-worker.sh TERRAFORM_DIR   (e.g. infra/example)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 tf_dir="${1:?usage: deploy-worker.sh TERRAFORM_DIR}"
 out() { terraform -chdir="$tf_dir" output -raw "$1"; }
+HOOKLAKE="${HOOKLAKE:-hooklake}"
 
 cd "$ROOT"
 npm ci --no-audit --no-fund
@@ -16,14 +23,11 @@ npx wrangler deploy \
   --var "CLAIM_CHECK_BUCKET:$(out lake_bucket)" \
   --var "SQS_ALERT_QUEUE_URL:$(out alert_queue_url)"
 
-# Secrets go through a private temporary file, never the command line.
-umask 077
-secrets="$(mktemp)"
-trap 'rm -f "$secrets"' EXIT
-WEBHOOK_SECRET="$(out webhook_secret)" \
-WEBHOOK_SECRET_PREVIOUS="$(out webhook_secret_previous)" \
-AWS_ACCESS_KEY_ID="$(out edge_access_key_id)" \
-AWS_SECRET_ACCESS_KEY="$(out edge_secret_access_key)" \
-  python3 -c 'import json, os; print(json.dumps({k: os.environ[k] for k in
-    ["WEBHOOK_SECRET", "WEBHOOK_SECRET_PREVIOUS", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]}))' > "$secrets"
-npx wrangler secret bulk "$secrets"
+# A new Worker's first AWS key, then its first webhook secret (which GitHub's
+# hooks are switched to once the Worker accepts it).
+python3 scripts/rotate-worker-key.py --only-if-unset --user "$(out edge_user_name)"
+hooks=()
+while IFS= read -r hook; do hooks+=(--hook "$hook"); done \
+  < <(terraform -chdir="$tf_dir" output -json webhook_hooks | python3 -c 'import json, sys; print("\n".join(json.load(sys.stdin)))')
+worker_name="$(awk -F'"' '/^name *=/ {print $2; exit}' wrangler.toml)"
+"$HOOKLAKE" rotate-secret --only-if-unset "${hooks[@]}" --worker-url "$(out worker_url)" --worker-name "$worker_name"

@@ -100,16 +100,14 @@ module "alarms" {
 }
 
 module "github_webhook" {
-  source                 = "../modules/github_webhook"
-  url                    = var.worker_url
-  repositories           = var.github_repositories
-  organization_webhook   = var.github_organization_webhook
-  active_secret          = var.webhook_active_secret
-  secret_generations     = var.webhook_secret_generations
-  accept_inactive_secret = var.webhook_accept_inactive_secret
+  source               = "../modules/github_webhook"
+  url                  = var.worker_url
+  repositories         = var.github_repositories
+  organization_webhook = var.github_organization_webhook
 }
 
-# Every hook this deployment created, for the redelivery schedule.
+# Every hook this deployment created: the redelivery schedule reads their
+# logs, `hooklake rotate-secret` switches their secret.
 locals {
   redelivery_hooks = concat(
     [for r in var.github_repositories : "repo:${var.github_owner}/${r}:${module.github_webhook.repository_hook_ids[r]}"],

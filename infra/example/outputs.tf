@@ -16,6 +16,11 @@ output "alert_queue_url" {
   value       = module.queue.alerts_url
 }
 
+output "worker_url" {
+  description = "The Worker's public URL, where GitHub's hooks post (HOOKLAKE_WEBHOOK_URL for rotate-secret)."
+  value       = var.worker_url
+}
+
 output "region" {
   description = "AWS_REGION for the Worker."
   value       = var.region
@@ -31,27 +36,14 @@ output "table_location" {
   value       = module.lake.table_location
 }
 
-output "edge_access_key_id" {
-  description = "AWS_ACCESS_KEY_ID for the Worker."
-  value       = module.edge_principal.access_key_id
+output "edge_user_name" {
+  description = "The Worker's IAM user: scripts/rotate-worker-key.sh gives it its access key (never in Terraform's state)."
+  value       = module.edge_principal.user_name
 }
 
-output "edge_secret_access_key" {
-  description = "AWS_SECRET_ACCESS_KEY for the Worker."
-  value       = module.edge_principal.secret_access_key
-  sensitive   = true
-}
-
-output "webhook_secret" {
-  description = "WEBHOOK_SECRET for the Worker."
-  value       = module.github_webhook.active_secret
-  sensitive   = true
-}
-
-output "webhook_secret_previous" {
-  description = "WEBHOOK_SECRET_PREVIOUS for the Worker (empty outside a rotation)."
-  value       = module.github_webhook.inactive_secret
-  sensitive   = true
+output "webhook_hooks" {
+  description = "Every hook this deployment created (repo:OWNER/NAME:ID, org:ORG:ID): `hooklake rotate-secret --hook` for each."
+  value       = local.redelivery_hooks
 }
 
 output "github_secret_arn" {

@@ -43,24 +43,6 @@ variable "github_organization_webhook" {
   default     = false
 }
 
-variable "webhook_active_secret" {
-  description = "Secret slot GitHub signs with (blue or green); see the rotation steps in docs/operations.md."
-  type        = string
-  default     = "blue"
-}
-
-variable "webhook_secret_generations" {
-  description = "Bump a slot to generate a new secret in it."
-  type        = map(number)
-  default     = { blue = 1, green = 1 }
-}
-
-variable "webhook_accept_inactive_secret" {
-  description = "During a rotation: the Worker also accepts the inactive slot."
-  type        = bool
-  default     = false
-}
-
 variable "alarm_emails" {
   description = "Email addresses for alarms."
   type        = list(string)

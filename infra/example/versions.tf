@@ -9,10 +9,6 @@ terraform {
       source  = "integrations/github"
       version = "~> 6.0"
     }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.6"
-    }
   }
 
   # State in the bucket infra/bootstrap creates, locked with S3's own lock

@@ -1192,3 +1192,107 @@ fn the_functions_apply_on_a_new_account_and_plan_read_only() {
     );
     assert!(variable_default(&blocks, "maximum_concurrency") >= 2);
 }
+
+/// Every directory of `.tf` files under infra/ (the roots and the modules).
+fn terraform_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    let mut todo = vec![repo_root().join("infra")];
+    while let Some(dir) = todo.pop() {
+        let mut has_tf = false;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if path.extension().is_some_and(|x| x == "tf") {
+                has_tf = true;
+            }
+        }
+        if has_tf {
+            dirs.push(dir);
+        }
+    }
+    dirs.sort();
+    dirs
+}
+
+/// Resource types whose state holds a secret in the clear, whatever their
+/// arguments: generated secrets, access keys, and secret values set as
+/// (non-write-only) arguments.
+const SECRET_HOLDING_RESOURCES: &[&str] = &[
+    "random_password",
+    "random_string",
+    "tls_private_key",
+    "aws_iam_access_key",
+    "aws_iam_user_login_profile",
+    "aws_secretsmanager_secret_version",
+    "github_actions_secret",
+    "github_actions_environment_secret",
+    "cloudflare_workers_secret",
+    "cloudflare_worker_secret",
+];
+
+#[test]
+fn no_secret_reaches_terraform_state() {
+    let dirs = terraform_dirs();
+    assert!(dirs.len() >= 10, "{dirs:?}");
+    for dir in &dirs {
+        let where_ = dir.strip_prefix(repo_root()).unwrap().display().to_string();
+        for block in blocks_in(dir) {
+            let labels = labels(&block);
+            match block.identifier() {
+                "resource" => {
+                    assert!(
+                        !SECRET_HOLDING_RESOURCES.contains(&labels[0]),
+                        "{where_}: resource {labels:?} keeps a secret in the state"
+                    );
+                    // SSM parameters: only plain String ones (a SecureString's value is in the state).
+                    if labels[0] == "aws_ssm_parameter" {
+                        let kind = attr(block.body(), "type").map(source).unwrap_or_default();
+                        assert!(!kind.contains("SecureString"), "{where_}: {labels:?}");
+                    }
+                    // A webhook's secret is set by `hooklake rotate-secret`, never an argument.
+                    if labels[0].starts_with("github_") && labels[0].ends_with("_webhook") {
+                        for configuration in block
+                            .body()
+                            .blocks()
+                            .filter(|b| b.identifier() == "configuration")
+                        {
+                            assert!(
+                                attr(configuration.body(), "secret").is_none(),
+                                "{where_}: {labels:?} sets the webhook's secret"
+                            );
+                        }
+                        let lifecycle = block
+                            .body()
+                            .blocks()
+                            .find(|b| b.identifier() == "lifecycle")
+                            .and_then(|l| attr(l.body(), "ignore_changes").map(source))
+                            .unwrap_or_default();
+                        assert!(
+                            lifecycle.contains("configuration[0].secret"),
+                            "{where_}: {labels:?} would unset the secret rotate-secret set: {lifecycle}"
+                        );
+                    }
+                }
+                "variable" | "output" => {
+                    // A sensitive value exists only to be passed on to a resource (or printed).
+                    let sensitive = attr(block.body(), "sensitive")
+                        .map(source)
+                        .unwrap_or_default();
+                    assert!(
+                        sensitive != "true",
+                        "{where_}: {} {labels:?} is sensitive: a secret passing through Terraform",
+                        block.identifier()
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+    // What deploys the Worker takes no secret from Terraform's outputs.
+    let deploy = std::fs::read_to_string(repo_root().join("scripts/deploy-worker.sh")).unwrap();
+    assert!(
+        !deploy.contains("secret bulk") && !deploy.contains("secret put"),
+        "{deploy}"
+    );
+}

@@ -9,6 +9,8 @@ Throughout the rotation a sender posts merged deliveries signed, like
 GitHub, with whatever secret the hook is configured with at that moment:
 every one must be accepted. Afterwards the old secret gets 401."""
 
+import email.parser
+import email.policy
 import http.server
 import json
 import os
@@ -39,6 +41,7 @@ class FakeCloudflare:
         self.changes = queue.Queue()
         self.backend = None
         self.versions = []
+        self.key_pairs = []
         self.retiring = []
         self.lock = threading.Lock()
         self._deploy()
@@ -57,8 +60,8 @@ class FakeCloudflare:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _route(self):
-                m = re.fullmatch(rf"/client/v4/accounts/{ACCOUNT}/workers/scripts/{SCRIPT}/secrets(?:/(\w+))?", self.path)
+            def _route(self, what="secrets"):
+                m = re.fullmatch(rf"/client/v4/accounts/{ACCOUNT}/workers/scripts/{SCRIPT}/{what}(?:/(\w+))?", self.path)
                 if self.headers.get("Authorization") != "Bearer cf-test-token":
                     self._answer(403, "Authentication error")
                     return None
@@ -77,7 +80,30 @@ class FakeCloudflare:
                 cloudflare.changes.put(body["name"])
                 self._answer(200, {"name": body["name"], "type": "secret_text"})
 
+            def do_PATCH(self):
+                """Script settings (`wrangler secret bulk`): the bindings listed
+                are the new version's; one without `text` keeps its value."""
+                if self._route("settings") is None:
+                    return
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                form = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+                    b"Content-Type: " + self.headers["Content-Type"].encode() + b"\r\n\r\n" + raw)
+                (part,) = [p for p in form.iter_parts() if p.get_param("name", header="content-disposition") == "settings"]
+                bindings = json.loads(part.get_content())["bindings"]
+                with cloudflare.lock:
+                    cloudflare.settings = {b["name"]: b["text"] if "text" in b else cloudflare.settings[b["name"]] for b in bindings}
+                cloudflare.changes.put("settings")
+                self._answer(200, {"bindings": [{"name": b["name"], "type": b["type"]} for b in bindings]})
+
             def do_GET(self):
+                if self.path.endswith("/settings"):
+                    if self._route("settings") is None:
+                        return
+                    with cloudflare.lock:
+                        bindings = [{"name": k, "type": "secret_text" if k in SECRETS else "plain_text"}
+                                    | ({} if k in SECRETS else {"text": v}) for k, v in cloudflare.settings.items()]
+                    self._answer(200, {"bindings": bindings})
+                    return
                 if (m := self._route()) is None:
                     return
                 with cloudflare.lock:
@@ -131,6 +157,7 @@ class FakeCloudflare:
         proc, url = start_worker(settings)
         old, self.backend = self.backend, (proc, url)
         self.versions.append(sorted(k for k in settings if k.startswith("WEBHOOK_SECRET")))
+        self.key_pairs.append((settings.get("AWS_ACCESS_KEY_ID"), settings.get("AWS_SECRET_ACCESS_KEY")))
         if old is not None:
             # Requests already forwarded to the old version finish first.
             stopper = threading.Thread(target=lambda: (time.sleep(3), stop_worker(old[0])))
@@ -274,5 +301,62 @@ def test_a_first_deployment_gets_its_first_secret_and_later_runs_leave_it(aws_re
         cloudflare.settle()
         assert len(cloudflare.versions) == 2
         drain(aws_resources)
+    finally:
+        cloudflare.close()
+
+
+def test_worker_key_rotation_swaps_both_halves_at_once_and_deletes_the_old_key(aws_resources, proxy, moto):
+    from conftest import ROOT, aws
+
+    iam = aws("iam", moto)
+    user = f"hooklake-edge-{os.getpid()}"
+    iam.create_user(UserName=user, Path="/hooklake/")
+    first = iam.create_access_key(UserName=user)["AccessKey"]
+    settings = worker_settings(aws_resources, proxy, AWS_ACCESS_KEY_ID=first["AccessKeyId"],
+                               AWS_SECRET_ACCESS_KEY=first["SecretAccessKey"])
+    drain(aws_resources)
+    cloudflare = FakeCloudflare(settings)
+    try:
+        answers, stop = [], threading.Event()
+
+        def deliver():
+            while not stop.is_set():
+                answers.append(post(cloudflare.url, "pull_request", merged_payload())[0])
+                time.sleep(0.05)
+
+        sender = threading.Thread(target=deliver)
+        sender.start()
+        try:
+            env = dict(os.environ, AWS_ENDPOINT_URL=moto, AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing",
+                       AWS_SECRET_ACCESS_KEY="testing", CLOUDFLARE_API_TOKEN="cf-test-token",
+                       CLOUDFLARE_API_BASE_URL=cloudflare.api_url, CLOUDFLARE_ACCOUNT_ID=ACCOUNT,
+                       WRANGLER_SEND_METRICS="false", CI="true",
+                       PATH=f"{ROOT / 'node_modules' / '.bin'}{os.pathsep}{os.environ['PATH']}")
+            rotation = procs.run([os.environ.get("HOOKLAKE_PYTHON", "python3"), "scripts/rotate-worker-key.py",
+                                  "--user", user, "--overlap", "3", "--wrangler", "wrangler"],
+                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+            cloudflare.settle()
+            time.sleep(1)
+        finally:
+            stop.set()
+            sender.join()
+        assert rotation.returncode == 0, rotation.stderr
+        (key,) = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+        assert key["AccessKeyId"] != first["AccessKeyId"]
+        assert cloudflare.settings["AWS_ACCESS_KEY_ID"] == key["AccessKeyId"]
+        new_secret = cloudflare.settings["AWS_SECRET_ACCESS_KEY"]
+        assert new_secret not in rotation.stdout + rotation.stderr
+        # Every version the Worker ran had one whole key: the old, then the new.
+        assert cloudflare.key_pairs == [(first["AccessKeyId"], first["SecretAccessKey"]),
+                                        (key["AccessKeyId"], new_secret)], cloudflare.key_pairs
+        assert answers and set(answers) == {202}, answers
+        assert len(drain(aws_resources, wait=1)) == len(answers)
+
+        # The deploy workflow's call: a Worker with a key keeps it.
+        again = procs.run([os.environ.get("HOOKLAKE_PYTHON", "python3"), "scripts/rotate-worker-key.py",
+                           "--user", user, "--only-if-unset", "--wrangler", "wrangler"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert again.returncode == 0 and "nothing to do" in again.stderr, again.stderr
+        assert [k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]] == [key["AccessKeyId"]]
     finally:
         cloudflare.close()

@@ -1,6 +1,7 @@
 # The identity the Cloudflare Worker signs its SQS and S3 requests with.
 # Cloudflare cannot assume an AWS role (it has no OIDC identity AWS trusts),
-# so this is an IAM user with one access key, in a group whose only policy is
+# so this is an IAM user with one access key (made outside Terraform, below),
+# in a group whose only policy is
 # the two actions the Worker performs. Anything else it needs (encrypting with
 # the key, reporting to the alert queue) is granted by those resources'
 # own policies, scoped to it.
@@ -43,8 +44,7 @@ resource "aws_iam_group_policy" "edge" {
   policy = data.aws_iam_policy_document.edge.json
 }
 
-# Rotated by replacing: `terraform apply -replace=module.edge_principal.aws_iam_access_key.edge`
-# (docs/operations.md), then the workflow pushes the new pair to the Worker.
-resource "aws_iam_access_key" "edge" {
-  user = aws_iam_user.edge.name
-}
+# No aws_iam_access_key here: its secret would be in Terraform's state.
+# scripts/rotate-worker-key.sh creates the key, gives it to the Worker and
+# deletes the one before (the deploy workflow for a new Worker,
+# .github/workflows/rotate.yml on a schedule).

@@ -3,13 +3,7 @@ output "user_arn" {
   value       = aws_iam_user.edge.arn
 }
 
-output "access_key_id" {
-  description = "The Worker's AWS_ACCESS_KEY_ID."
-  value       = aws_iam_access_key.edge.id
-}
-
-output "secret_access_key" {
-  description = "The Worker's AWS_SECRET_ACCESS_KEY."
-  value       = aws_iam_access_key.edge.secret
-  sensitive   = true
+output "user_name" {
+  description = "The Worker's IAM user, whose access key scripts/rotate-worker-key.sh manages."
+  value       = aws_iam_user.edge.name
 }

@@ -1,28 +1,19 @@
-# The GitHub webhook, with a secret Terraform generates.
+# The GitHub webhook, without a secret in Terraform.
 #
-# Two secret slots, "blue" and "green", make rotation safe: the Worker accepts
-# both while `accept_inactive_secret` is on (WEBHOOK_SECRET and
-# WEBHOOK_SECRET_PREVIOUS), GitHub signs with the active one. To rotate:
-# regenerate the inactive slot and accept it, switch `active_secret`, then stop
-# accepting the old one; docs/operations.md has every command.
-
-resource "random_password" "secret" {
-  for_each = toset(["blue", "green"])
-  length   = 48
-  special  = false
-  keepers = {
-    generation = var.secret_generations[each.key]
-  }
-}
+# Terraform stores every argument it manages in its state, and the state is
+# readable wherever a plan runs. So the secret GitHub signs with is not an
+# argument here: `hooklake rotate-secret` makes it and writes it only to the
+# Worker (WEBHOOK_SECRET, through Cloudflare's API) and to the hooks
+# (GitHub's "Update a webhook configuration"). The deploy workflow runs it
+# once for a new Worker (--only-if-unset), .github/workflows/rotate.yml on a
+# schedule. GitHub answers a hook's secret as "********", so what Terraform
+# reads back reveals nothing, and it ignores the secret so it never unsets it.
 
 locals {
-  inactive      = var.active_secret == "blue" ? "green" : "blue"
-  active_secret = random_password.secret[var.active_secret].result
   configuration = {
     url          = var.url
     content_type = "json"
     insecure_ssl = false
-    secret       = local.active_secret
   }
 }
 
@@ -36,7 +27,10 @@ resource "github_repository_webhook" "this" {
     url          = local.configuration.url
     content_type = local.configuration.content_type
     insecure_ssl = local.configuration.insecure_ssl
-    secret       = local.configuration.secret
+  }
+
+  lifecycle {
+    ignore_changes = [configuration[0].secret]
   }
 }
 
@@ -49,6 +43,9 @@ resource "github_organization_webhook" "this" {
     url          = local.configuration.url
     content_type = local.configuration.content_type
     insecure_ssl = local.configuration.insecure_ssl
-    secret       = local.configuration.secret
+  }
+
+  lifecycle {
+    ignore_changes = [configuration[0].secret]
   }
 }

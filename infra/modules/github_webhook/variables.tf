@@ -23,25 +23,3 @@ variable "organization_webhook" {
     error_message = "Choose one: an organisation webhook (organization_webhook = true, repositories = []) or per-repository webhooks; both would deliver every event twice."
   }
 }
-
-variable "active_secret" {
-  description = "Which secret slot GitHub signs with: blue or green."
-  type        = string
-  default     = "blue"
-  validation {
-    condition     = contains(["blue", "green"], var.active_secret)
-    error_message = "active_secret must be blue or green."
-  }
-}
-
-variable "secret_generations" {
-  description = "Bump a slot's number to generate a new secret in it."
-  type        = map(number)
-  default     = { blue = 1, green = 1 }
-}
-
-variable "accept_inactive_secret" {
-  description = "Also let the Worker accept the inactive slot (during a rotation only)."
-  type        = bool
-  default     = false
-}

@@ -5,9 +5,5 @@ terraform {
       source  = "integrations/github"
       version = ">= 6.0"
     }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.6"
-    }
   }
 }
