@@ -248,6 +248,8 @@ def test_rotation_accepts_every_delivery_and_retires_the_old_secret(aws_resource
         refused = [a for a in answers if a[0] != 202]
         assert not refused, f"{len(refused)} of {len(answers)} deliveries refused during the rotation: {refused[:5]}"
         assert len(drain(aws_resources, wait=1)) == len(answers)
+        print(f"rotation: {len(answers)} deliveries, {old_signed} signed with the old secret and {new_signed} "
+              f"with the new, all 202 and queued")
 
         # The Worker went through: old, then old + next, then new alone.
         cloudflare.settle()
@@ -351,6 +353,7 @@ def test_worker_key_rotation_swaps_both_halves_at_once_and_deletes_the_old_key(a
                                         (key["AccessKeyId"], new_secret)], cloudflare.key_pairs
         assert answers and set(answers) == {202}, answers
         assert len(drain(aws_resources, wait=1)) == len(answers)
+        print(f"key rotation: {len(answers)} deliveries, all 202 and queued; Worker versions {len(cloudflare.key_pairs)}")
 
         # The deploy workflow's call: a Worker with a key keeps it.
         again = procs.run([os.environ.get("HOOKLAKE_PYTHON", "python3"), "scripts/rotate-worker-key.py",
