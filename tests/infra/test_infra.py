@@ -146,3 +146,27 @@ def test_binstall_metadata_names_the_released_archives():
     assets = release_assets()
     for target in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu", "aarch64-apple-darwin", "x86_64-apple-darwin"]:
         assert archive.replace("{ target }", target) in assets
+
+
+def test_secrets_rotate_on_a_schedule_in_production_only():
+    """rotate.yml: monthly and by hand, in the `production` environment (the
+    only place the Cloudflare and webhook admin tokens exist), never beside a
+    deployment, with both rotation tools; the deploy job gives a new Worker
+    its first secret and key with the same tools."""
+    import yaml
+
+    rotate = yaml.safe_load((ROOT / ".github/workflows/rotate.yml").read_text())
+    triggers = rotate[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["schedule"][0]["cron"].split()[2:] == ["1", "*", "*"], "monthly"
+    assert "workflow_dispatch" in triggers
+    deploy = yaml.safe_load((ROOT / ".github/workflows/deploy.yml").read_text())
+    assert rotate["concurrency"]["group"] == "deploy-production"
+    assert "'production'" in deploy["concurrency"]["group"]
+    (job,) = rotate["jobs"].values()
+    assert job["environment"] == "production"
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "hooklake rotate-secret" in runs and "scripts/rotate-worker-key.py" in runs
+    assert "--only-if-unset" not in runs
+    deploy_script = (ROOT / "scripts/deploy-worker.sh").read_text()
+    assert "rotate-secret --only-if-unset" in deploy_script
+    assert "rotate-worker-key.py --only-if-unset" in deploy_script
