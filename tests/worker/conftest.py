@@ -54,39 +54,35 @@ def wait_for(url, timeout=90, process=None):
     raise RuntimeError(f"{url} did not come up")
 
 
-@pytest.fixture(scope="session")
-def moto():
+@contextlib.contextmanager
+def serving(args, ready_path):
+    """Runs `args` + a free port as its own process group until the block
+    ends; yields its URL once `ready_path` answers."""
     port = free_port()
-    python_bin = pathlib.Path(os.environ.get("HOOKLAKE_PYTHON", "python3")).parent
-    proc = procs.spawn(
-        [str(python_bin / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc = procs.spawn([*args(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_for(url + "/moto-api/", process=proc)
+        wait_for(url + ready_path, process=proc)
         yield url
     finally:
         procs.stop(proc)
+
+
+@pytest.fixture(scope="session")
+def moto():
+    python_bin = pathlib.Path(os.environ.get("HOOKLAKE_PYTHON", "python3")).parent
+    with serving(lambda port: [str(python_bin / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], "/moto-api/") as url:
+        yield url
 
 
 # The hooklake binaries under test (and the fake GitHub built beside them).
 BIN_DIR = pathlib.Path(os.environ.get("HOOKLAKE_BIN", str(ROOT / "target" / "debug" / "hooklake"))).parent
 
 
-@contextlib.contextmanager
 def fake_github(scenarios=None):
-    """The fake GitHub API (tests/src/fake_github.rs) on a free port; yields its URL."""
-    port = free_port()
-    proc = procs.spawn([str(BIN_DIR / "fake-github"), str(port), json.dumps(scenarios or {})],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(url + "/_fake/requests", process=proc)
-        yield url
-    finally:
-        procs.stop(proc)
+    """The fake GitHub API (tests/src/fake_github.rs) on a free port; a
+    context manager yielding its URL."""
+    return serving(lambda port: [str(BIN_DIR / "fake-github"), str(port), json.dumps(scenarios or {})], "/_fake/requests")
 
 
 def aws(service, endpoint):
@@ -100,7 +96,8 @@ def aws(service, endpoint):
 
 
 class FaultProxy:
-    """Forwards to moto, or answers 500, or hangs, as a test asks."""
+    """Forwards to `upstream` (moto; or the Worker version serving now, in
+    test_rotation), or answers 500, or hangs, as a test asks."""
 
     def __init__(self, upstream):
         self.upstream = upstream

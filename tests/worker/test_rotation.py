@@ -18,13 +18,12 @@ import queue
 import re
 import threading
 import time
-import urllib.error
 import urllib.request
 
 import pytest
 
 import procs
-from conftest import BIN_DIR, SECRET, drain, fake_github, merged_payload, post, start_worker, stop_worker, worker_settings
+from conftest import BIN_DIR, SECRET, FaultProxy, drain, fake_github, merged_payload, post, start_worker, stop_worker, worker_settings
 
 HOOK = "repos/octo/hooks-repo/hooks/7"
 ACCOUNT, SCRIPT = "0123abcd", "hooklake-edge"
@@ -120,34 +119,13 @@ class FakeCloudflare:
                 cloudflare.changes.put(m.group(1))
                 self._answer(200, {})
 
-        class Front(http.server.BaseHTTPRequestHandler):
-            """The Worker's one public URL, forwarded to the version serving now."""
-
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                req = urllib.request.Request(cloudflare.backend[1], data=body, method="POST",
-                                             headers={k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")})
-                try:
-                    with urllib.request.urlopen(req, timeout=30) as resp:
-                        status, data = resp.status, resp.read()
-                except urllib.error.HTTPError as e:
-                    status, data = e.code, e.read()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
         self.api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Api)
-        self.front = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Front)
+        self.api.daemon_threads = True
+        threading.Thread(target=self.api.serve_forever, daemon=True).start()
         self.api_url = f"http://127.0.0.1:{self.api.server_address[1]}/client/v4"
-        self.url = f"http://127.0.0.1:{self.front.server_address[1]}/"
-        for server in (self.api, self.front):
-            server.daemon_threads = True
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+        # The Worker's one public URL, forwarded to the version serving now.
+        self.front = FaultProxy(self.backend[1].rstrip("/"))
+        self.url = self.front.url + "/"
         self.deployer = threading.Thread(target=self._deploy_changes, daemon=True)
         self.deployer.start()
 
@@ -159,6 +137,7 @@ class FakeCloudflare:
         self.versions.append(sorted(k for k in settings if k.startswith("WEBHOOK_SECRET")))
         self.key_pairs.append((settings.get("AWS_ACCESS_KEY_ID"), settings.get("AWS_SECRET_ACCESS_KEY")))
         if old is not None:
+            self.front.upstream = url.rstrip("/")
             # Requests already forwarded to the old version finish first.
             stopper = threading.Thread(target=lambda: (time.sleep(3), stop_worker(old[0])))
             stopper.start()
@@ -180,7 +159,7 @@ class FakeCloudflare:
             stopper.join(timeout=60)
         stop_worker(self.backend[0])
         self.api.shutdown()
-        self.front.shutdown()
+        self.front.server.shutdown()
 
 
 @pytest.fixture

@@ -25,6 +25,16 @@ pub enum Hook {
 }
 
 impl Hook {
+    /// The hook itself, relative to the API root: its deliveries and its
+    /// configuration hang below it.
+    fn path(&self) -> String {
+        match self {
+            Hook::Repository { repository, id } => format!("/repos/{repository}/hooks/{id}"),
+            Hook::Organization { organization, id } => format!("/orgs/{organization}/hooks/{id}"),
+            Hook::App => "/app/hook".into(),
+        }
+    }
+
     /// The deliveries endpoint, relative to the API root.
     ///
     /// ```
@@ -34,15 +44,7 @@ impl Hook {
     /// assert_eq!(Hook::App.deliveries_path(), "/app/hook/deliveries");
     /// ```
     pub fn deliveries_path(&self) -> String {
-        match self {
-            Hook::Repository { repository, id } => {
-                format!("/repos/{repository}/hooks/{id}/deliveries")
-            }
-            Hook::Organization { organization, id } => {
-                format!("/orgs/{organization}/hooks/{id}/deliveries")
-            }
-            Hook::App => "/app/hook/deliveries".into(),
-        }
+        format!("{}/deliveries", self.path())
     }
 
     /// The hook's configuration endpoint (URL, content type, secret),
@@ -55,13 +57,7 @@ impl Hook {
     /// assert_eq!(Hook::App.config_path(), "/app/hook/config");
     /// ```
     pub fn config_path(&self) -> String {
-        match self {
-            Hook::Repository { repository, id } => format!("/repos/{repository}/hooks/{id}/config"),
-            Hook::Organization { organization, id } => {
-                format!("/orgs/{organization}/hooks/{id}/config")
-            }
-            Hook::App => "/app/hook/config".into(),
-        }
+        format!("{}/config", self.path())
     }
 
     /// A short name for files and logs: `repo-o-r-7`, `org-acme-3`, `app`.
