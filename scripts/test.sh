@@ -42,7 +42,7 @@ cargo run --locked -q -p hooklake-schema --bin hooklake-schema-gen -- --check
 
 step "Rust tests"
 set +e
-cargo test --locked --workspace 2>&1 | tee "$LOG_DIR/cargo.log"
+cargo test --locked --workspace --no-fail-fast 2>&1 | tee "$LOG_DIR/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 

@@ -60,16 +60,28 @@ fn killed_at_twenty_moments_loses_nothing_then_one_run_finishes() {
         cmd
     };
 
-    // 20 runs, each killed at a random moment of its first 2 s: a run
-    // here takes tens of seconds (a partition about one), so the kills land
-    // while it plans, writes new files or deletes old ones, and each run
-    // goes a little further than the last.
+    // How long a whole run takes on this machine, timed on a copy: a
+    // machine twice as fast would otherwise finish the work before the
+    // twentieth kill.
+    let whole_run = {
+        let copy = tempfile::tempdir().unwrap();
+        copy_tree(dir.path(), copy.path());
+        let started = Instant::now();
+        let out = run(&mut compact(copy.path()));
+        assert!(out.status.success(), "{out:?}");
+        started.elapsed()
+    };
+    // 20 runs, each killed at a random moment of its first twelfth: 20 of
+    // them add up to less than one whole run, so each kill lands while it
+    // plans, writes new files or deletes old ones, and each run goes a
+    // little further than the last.
+    let window_ms = (whole_run.as_millis() as u64 / 12).max(50);
     let mut rng = Rng::new(99);
     let mut killed_mid_run = 0;
     for kill in 0..20 {
         let mut run = Group::spawn(&mut compact(dir.path())).unwrap();
         let started = Instant::now();
-        let at = Duration::from_millis(20 + rng.below(2_000));
+        let at = Duration::from_millis(20 + rng.below(window_ms));
         let mut finished = false;
         while started.elapsed() < at {
             if run.try_wait().unwrap().is_some() {
@@ -92,7 +104,7 @@ fn killed_at_twenty_moments_loses_nothing_then_one_run_finishes() {
     }
     assert!(
         killed_mid_run >= 15,
-        "only {killed_mid_run} kills landed mid-run"
+        "only {killed_mid_run} kills landed mid-run (a whole run took {whole_run:?})"
     );
 
     let out = run(&mut compact(dir.path()));
@@ -119,5 +131,19 @@ fn killed_at_twenty_moments_loses_nothing_then_one_run_finishes() {
         let ids: Vec<&String> = built.deliveries.iter().collect();
         assert_eq!(seen["delivery_ids"], serde_json::json!(ids));
         assert_eq!(seen["reference_rows"].as_array().unwrap().len(), 10);
+    }
+}
+
+/// Copies the lake under `from` to `to` (directories and files).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
 }
