@@ -3,8 +3,8 @@
 //! a progress bar, output).
 
 use anyhow::Context;
+#[cfg(feature = "aws")]
 use hooklake_aws::queue::Queue;
-use hooklake_aws::state::S3State;
 use hooklake_github::pulls::MergedRange;
 use hooklake_github::Enricher;
 use hooklake_ingest::lake::LakeStore;
@@ -66,8 +66,7 @@ pub async fn backfill(
     let location = state.map_or_else(|| default_state(repository), str::to_owned);
     let bar = Bar::new();
     let report = if location.starts_with("s3://") {
-        let config = hooklake_aws::load_config().await?;
-        let store = S3State::new(hooklake_aws::s3_client(&config), &location)?;
+        let store = crate::aws::state(&location).await?;
         into(job, lake, queue_url, &store, &bar).await
     } else {
         let store = StateFile(location.clone().into());
@@ -87,6 +86,7 @@ async fn into<T: StateStore>(
     store: &T,
     bar: &Bar,
 ) -> anyhow::Result<BackfillReport> {
+    #[cfg(feature = "aws")]
     let queue = match queue_url {
         Some(url) => {
             let config = hooklake_aws::load_config().await?;
@@ -94,11 +94,21 @@ async fn into<T: StateStore>(
         }
         None => None,
     };
+    #[cfg(not(feature = "aws"))]
+    let queue: Option<std::convert::Infallible> = match queue_url {
+        Some(url) => return Err(crate::aws::needs_aws(&format!("--queue-url {url}"))),
+        None => None,
+    };
     Ok(match (lake, &queue) {
         (Lake::Local(l), None) => backfill::backfill(job, l, &IntoLake(l), store, bar).await?,
+        #[cfg(feature = "aws")]
         (Lake::S3(l), None) => backfill::backfill(job, l, &IntoLake(l), store, bar).await?,
+        #[cfg(feature = "aws")]
         (Lake::Local(l), Some(q)) => backfill::backfill(job, l, q, store, bar).await?,
+        #[cfg(feature = "aws")]
         (Lake::S3(l), Some(q)) => backfill::backfill(job, l, q, store, bar).await?,
+        #[cfg(not(feature = "aws"))]
+        (_, Some(never)) => match *never {},
     })
 }
 
@@ -114,6 +124,7 @@ pub async fn verify(
 ) -> anyhow::Result<(VerifyReport, Option<BackfillReport>)> {
     match lake {
         Lake::Local(l) => verify_in(enricher, repository, range, l, repair, options).await,
+        #[cfg(feature = "aws")]
         Lake::S3(l) => verify_in(enricher, repository, range, l, repair, options).await,
     }
 }

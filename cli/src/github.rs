@@ -49,8 +49,7 @@ impl GitHubArgs {
     /// The client, or `None` without credentials.
     pub async fn client(&self) -> anyhow::Result<Option<GitHubClient>> {
         let credentials = if let Some(secret) = &self.github_secret_arn {
-            let config = hooklake_aws::load_config().await?;
-            Some(hooklake_aws::credentials::load(&config, secret).await?)
+            Some(crate::aws::github_credentials(secret).await?)
         } else if let Some(path) = &self.github_credentials {
             let text = std::fs::read_to_string(path).with_context(|| {
                 format!("cannot read GitHub credentials from {}", path.display())

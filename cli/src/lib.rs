@@ -3,13 +3,19 @@
 //! poller) and `dlq`.
 //!
 //! The binary (`src/main.rs`) is a thin clap layer over these modules.
+//!
+//! Everything that talks to AWS sits behind the `aws` feature (on by
+//! default); a build without it keeps every command on one machine.
 
+pub mod aws;
 pub mod backfill;
 pub mod config;
 pub mod demo;
+#[cfg(feature = "aws")]
 pub mod dlq;
 pub mod github;
 pub mod import;
+#[cfg(feature = "aws")]
 pub mod ingest;
 pub mod maintain;
 pub mod query;

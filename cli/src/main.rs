@@ -10,7 +10,10 @@ use clap::{Args, Parser, Subcommand};
 use hooklake::github::GitHubArgs;
 use hooklake::query::OutputFormat;
 use hooklake::serve::{ServeConfig, Server};
-use hooklake::{config, demo, dlq, import, ingest, maintain, query, send};
+use hooklake::{config, demo, import, maintain, query, send};
+#[cfg(feature = "aws")]
+use hooklake::{dlq, ingest};
+#[cfg(feature = "aws")]
 use hooklake_aws::poller::PollerOptions;
 use hooklake_ingest::local::LocalLake;
 use hooklake_ingest::policy::FlushPolicy;
@@ -68,10 +71,18 @@ enum Command {
     /// Uses the standard AWS configuration (environment, profile, instance or task
     /// role; AWS_ENDPOINT_URL for emulators). A message is deleted only once its row
     /// is in S3; SIGTERM finishes the batch in hand and exits.
+    #[cfg(feature = "aws")]
     Ingest(IngestArgs),
     /// Work with the dead-letter queue.
+    #[cfg(feature = "aws")]
     #[command(subcommand)]
     Dlq(DlqCommand),
+    #[cfg(not(feature = "aws"))]
+    #[command(hide = true)]
+    Ingest(WithoutAws),
+    #[cfg(not(feature = "aws"))]
+    #[command(hide = true)]
+    Dlq(WithoutAws),
     /// Rewrite the lake's partitions as few large files, one row per delivery, with
     /// changed files looked up again where ingest could not get them.
     ///
@@ -382,6 +393,16 @@ impl RedeliverArgs {
     }
 }
 
+/// A command of the `aws` feature in a build without it: whatever its
+/// arguments, it says how to get a hooklake that has it.
+#[cfg(not(feature = "aws"))]
+#[derive(Args)]
+struct WithoutAws {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    _args: Vec<std::ffi::OsString>,
+}
+
+#[cfg(feature = "aws")]
 #[derive(Args)]
 struct IngestArgs {
     /// The delivery queue's URL (terraform output queue_url).
@@ -408,6 +429,7 @@ struct IngestArgs {
     github: GitHubArgs,
 }
 
+#[cfg(feature = "aws")]
 #[derive(Subcommand)]
 enum DlqCommand {
     /// Move every dead letter back to the delivery queue (after fixing the cause).
@@ -631,6 +653,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 (maintain::Lake::Local(_), None) => Some(hooklake::serve::default_queue_path(
                     std::path::Path::new(&args.lake.lake),
                 )),
+                #[cfg(feature = "aws")]
                 (maintain::Lake::S3(_), None) => None,
             };
             let found = maintain::delivery_status(
@@ -822,6 +845,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Demo => demo::run().await?,
+        #[cfg(not(feature = "aws"))]
+        Command::Ingest(_) => return Err(hooklake::aws::needs_aws("hooklake ingest")),
+        #[cfg(not(feature = "aws"))]
+        Command::Dlq(_) => return Err(hooklake::aws::needs_aws("hooklake dlq")),
+        #[cfg(feature = "aws")]
         Command::Ingest(args) => {
             let options = PollerOptions {
                 batch_size: args.batch_size.max(1),
@@ -837,10 +865,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 stats.rows, stats.batches, stats.failed, stats.sqs_errors
             );
         }
+        #[cfg(feature = "aws")]
         Command::Dlq(DlqCommand::Redrive { dlq_url, queue_url }) => {
             let moved = dlq::redrive(&dlq_url, &queue_url).await?;
             eprintln!("moved {moved} message(s) from {dlq_url} to {queue_url}");
         }
+        #[cfg(feature = "aws")]
         Command::Dlq(DlqCommand::Dump {
             dlq_url,
             delete,

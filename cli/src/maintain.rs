@@ -4,7 +4,6 @@
 use std::time::Instant;
 
 use anyhow::Context;
-use hooklake_aws::S3Lake;
 use hooklake_github::Enricher;
 use hooklake_ingest::lake::LakeStore;
 use hooklake_ingest::local::LocalLake;
@@ -18,18 +17,18 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 /// A lake given on the command line: a directory, or `s3://BUCKET/PREFIX`.
 pub enum Lake {
     Local(LocalLake),
-    S3(S3Lake),
+    #[cfg(feature = "aws")]
+    S3(crate::aws::S3Lake),
 }
 
 impl Lake {
     /// Opens the lake at `location`.
     pub async fn open(location: &str) -> anyhow::Result<Lake> {
         if location.starts_with("s3://") {
-            let config = hooklake_aws::load_config().await?;
-            Ok(Lake::S3(S3Lake::new(
-                hooklake_aws::s3_client(&config),
-                location,
-            )?))
+            #[cfg(feature = "aws")]
+            return Ok(Lake::S3(crate::aws::lake(location).await?));
+            #[cfg(not(feature = "aws"))]
+            return Err(crate::aws::needs_aws(&format!("the lake {location}")));
         } else {
             let lake = LocalLake::open(location).with_context(|| {
                 format!("cannot use lake directory {location}; give a writable directory or s3://BUCKET/PREFIX with --lake")
@@ -45,6 +44,7 @@ macro_rules! with_lake {
     ($lake:expr, |$l:ident| $body:expr) => {
         match $lake {
             Lake::Local($l) => $body,
+            #[cfg(feature = "aws")]
             Lake::S3($l) => $body,
         }
     };

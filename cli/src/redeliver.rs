@@ -2,7 +2,6 @@
 //! (credentials, where the state lives, output).
 
 use anyhow::Context;
-use hooklake_aws::state::S3State;
 use hooklake_github::deliveries::Hook;
 use hooklake_maintain::redeliver::{self, RedeliverOptions, RedeliverReport, StateFile};
 
@@ -34,8 +33,7 @@ pub async fn run(
     };
     let location = state.map_or_else(|| default_state(hook), str::to_owned);
     let result = if location.starts_with("s3://") {
-        let config = hooklake_aws::load_config().await?;
-        let store = S3State::new(hooklake_aws::s3_client(&config), &location)?;
+        let store = crate::aws::state(&location).await?;
         redeliver::run(&client, hook, &store, options).await
     } else {
         let store = StateFile(location.clone().into());

@@ -94,6 +94,21 @@ def test_ci_workflow_runs_the_readme_test_command():
     assert "scripts/test.sh" in (ROOT / ".ci/run").read_text()
 
 
+def test_readme_first_command_is_the_build_bench_build_measures():
+    """The README's first command is the cargo alias that builds hooklake
+    without the AWS SDK, and bench/build.sh times exactly that build."""
+    first = next(line for line in (ROOT / "README.md").read_text().splitlines() if "cargo" in line)
+    assert first.startswith("HOOKLAKE_WEBHOOK_SECRET=change-me cargo hooklake serve"), first
+    alias = tomllib.loads((ROOT / ".cargo/config.toml").read_text())["alias"]["hooklake"]
+    assert alias.split() == ["run", "--release", "-p", "hooklake", "--no-default-features", "--"]
+    build = (ROOT / "bench/build.sh").read_text()
+    assert 'FEATURES="${BUILD_FEATURES---no-default-features}"' in build
+    assert "cargo build --locked --release -p hooklake $FEATURES" in build
+    # Releases and `cargo install` keep everything.
+    assert tomllib.loads((ROOT / "cli/Cargo.toml").read_text())["features"]["default"] == ["aws"]
+    assert "--no-default-features" not in (ROOT / ".github/workflows/release.yml").read_text()
+
+
 def test_no_long_lived_aws_keys_in_workflows():
     for workflow in (ROOT / ".github/workflows").glob("*.yml"):
         text = workflow.read_text()
