@@ -1,12 +1,13 @@
 //! Where the command line reaches AWS outside `ingest` and `dlq`: s3://
-//! lakes and state files, and GitHub credentials kept in AWS. Built without
+//! lakes and state files, backfill's queue, and GitHub credentials kept in
+//! AWS. Built without
 //! the `aws` feature, each of these answers one error that says how to get
 //! a hooklake that has them.
 
 use hooklake_github::Credentials;
 
 #[cfg(feature = "aws")]
-pub use hooklake_aws::{state::S3State as State, S3Lake};
+pub use hooklake_aws::{queue::Queue, state::S3State as State, S3Lake};
 /// Never made without the `aws` feature: [`state`] fails first.
 #[cfg(not(feature = "aws"))]
 pub use hooklake_maintain::state::StateFile as State;
@@ -28,6 +29,13 @@ pub async fn state(location: &str) -> anyhow::Result<State> {
 #[cfg(not(feature = "aws"))]
 pub async fn state(location: &str) -> anyhow::Result<State> {
     Err(needs_aws(&format!("the state {location}")))
+}
+
+/// The SQS queue at `url` (backfill's `--queue-url`).
+#[cfg(feature = "aws")]
+pub async fn queue(url: &str) -> anyhow::Result<Queue> {
+    let config = hooklake_aws::load_config().await?;
+    Ok(Queue::new(hooklake_aws::sqs_client(&config), url))
 }
 
 /// GitHub credentials from a Secrets Manager secret or SSM parameter.

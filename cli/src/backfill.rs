@@ -3,8 +3,6 @@
 //! a progress bar, output).
 
 use anyhow::Context;
-#[cfg(feature = "aws")]
-use hooklake_aws::queue::Queue;
 use hooklake_github::pulls::MergedRange;
 use hooklake_github::Enricher;
 use hooklake_ingest::lake::LakeStore;
@@ -88,10 +86,7 @@ async fn into<T: StateStore>(
 ) -> anyhow::Result<BackfillReport> {
     #[cfg(feature = "aws")]
     let queue = match queue_url {
-        Some(url) => {
-            let config = hooklake_aws::load_config().await?;
-            Some(Queue::new(hooklake_aws::sqs_client(&config), url))
-        }
+        Some(url) => Some(crate::aws::queue(url).await?),
         None => None,
     };
     #[cfg(not(feature = "aws"))]
