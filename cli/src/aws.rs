@@ -1,8 +1,7 @@
 //! Where the command line reaches AWS outside `ingest` and `dlq`: s3://
 //! lakes and state files, backfill's queue, and GitHub credentials kept in
-//! AWS. Built without
-//! the `aws` feature, each of these answers one error that says how to get
-//! a hooklake that has them.
+//! AWS. Built without the `aws` feature, each of these answers one error
+//! that says how to get a hooklake that has them.
 
 use hooklake_github::Credentials;
 

@@ -28,9 +28,10 @@ const UNIQUE_COLUMNS: [&str; 5] = [
 /// logins, branches, counts) or 8 bytes a row (timestamps, numbers) already
 /// makes them small. Each compressed column costs every open file a zstd
 /// compressor and, in parquet 59, a decompressor it never uses (heaptrack):
-/// `bench/import.sh 85000 60 256MiB` (60 partitions open) peaked at 422 MB
-/// with every column zstd and 361 MB with these 14 uncompressed, for 23
-/// bytes more per delivery (0.6% of the 3,674 a real payload takes).
+/// `bench/import.sh 85000 60 256MiB` (60 partitions open) peaked at 427 MB
+/// with every column zstd and 364 MB with these 14 uncompressed, for 23
+/// bytes more per delivery (0.6% of the 3,674 a real payload takes;
+/// docs/benchmarks.md).
 const UNCOMPRESSED_COLUMNS: [&str; 14] = [
     "received_at",
     "merged_at",
