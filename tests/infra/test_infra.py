@@ -103,10 +103,23 @@ def test_readme_first_command_is_the_build_bench_build_measures():
     assert alias.split() == ["run", "--release", "-p", "hooklake", "--no-default-features", "--"]
     build = (ROOT / "bench/build.sh").read_text()
     assert 'FEATURES="${BUILD_FEATURES---no-default-features}"' in build
-    assert "cargo build --locked --release -p hooklake $FEATURES" in build
+    assert 'PROFILE="${BUILD_PROFILE:-release}"' in build
+    assert 'cargo build --locked --profile "$PROFILE" -p hooklake $FEATURES' in build
     # Releases and `cargo install` keep everything.
     assert tomllib.loads((ROOT / "cli/Cargo.toml").read_text())["features"]["default"] == ["aws"]
     assert "--no-default-features" not in (ROOT / ".github/workflows/release.yml").read_text()
+
+
+def test_release_archives_ship_the_profile_bench_build_measures():
+    """Every CLI archive is built and packaged in the dist-cli profile, whose
+    binary size `BUILD_PROFILE=dist-cli bash bench/build.sh` measures."""
+    profiles = tomllib.loads((ROOT / "Cargo.toml").read_text())["profile"]
+    assert profiles["dist-cli"]["inherits"] == "dist"
+    cli = yaml.safe_load((ROOT / ".github/workflows/release.yml").read_text())["jobs"]["cli"]
+    runs = [step.get("run", "") for step in cli["steps"]]
+    builds = [line for run in runs for line in run.splitlines() if "cargo build" in line or "cargo zigbuild" in line]
+    assert len(builds) == 2 and all("--profile dist-cli" in b for b in builds), builds
+    assert any('target/$TARGET/dist-cli/hooklake' in run for run in runs)
 
 
 def test_no_long_lived_aws_keys_in_workflows():
