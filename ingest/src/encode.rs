@@ -15,13 +15,22 @@ use crate::IngestError;
 const ZSTD_LEVEL: i32 = 1;
 
 /// Columns whose values are (nearly) unique per row, where a dictionary only
-/// costs time and space.
-const UNIQUE_COLUMNS: [&str; 5] = [
+/// costs time and space: a unique 8-byte value takes 8 bytes in the
+/// dictionary and an index besides, and each dictionary column costs every
+/// open file a hash table of 4,096 slots (heaptrack: 74 KB each). Without
+/// dictionaries on the four unique numbers, `bench/import.sh 85000 60
+/// 256MiB` peaked at 340 MB instead of 363, at 109 bytes per delivery
+/// instead of 114 (docs/benchmarks.md).
+const UNIQUE_COLUMNS: [&str; 9] = [
     "delivery_id",
     "payload",
     "html_url",
     "title",
     "merge_commit_sha",
+    "received_at",
+    "merged_at",
+    "number",
+    "pull_request_id",
 ];
 
 /// Columns written without compression: a dictionary (few distinct

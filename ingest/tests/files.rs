@@ -2,7 +2,7 @@
 //! independent Parquet reader (the `parquet` crate's own reader, not Arrow's
 //! writer path) sees in them.
 
-use bytes_reader::read_rows;
+use bytes_reader::{dictionary_columns, read_rows};
 use chrono::{DateTime, Duration, Utc};
 use hooklake_ingest::plan::{file_id, PlannedFile};
 use hooklake_ingest::rows::row_from_line;
@@ -24,6 +24,17 @@ mod bytes_reader {
             .map(|c| (c.column_path().string(), format!("{:?}", c.compression())))
             .collect();
         (meta.file_metadata().num_rows(), codecs)
+    }
+
+    /// The paths of the column chunks that have a dictionary page.
+    pub fn dictionary_columns(bytes: Vec<u8>) -> Vec<String> {
+        let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
+        reader.metadata().row_groups()[0]
+            .columns()
+            .iter()
+            .filter(|c| c.dictionary_page_offset().is_some())
+            .map(|c| c.column_path().string())
+            .collect()
     }
 }
 
@@ -85,6 +96,32 @@ fn a_batch_is_one_file_per_partition_named_after_its_deliveries() {
     }
     for path in ["repository", "merged_at", "number", "changed_files_status"] {
         assert_eq!(codec(path), "UNCOMPRESSED", "{path}");
+    }
+    // Dictionaries where values repeat; none where each row has its own.
+    let dictionaries = dictionary_columns(files[0].bytes.clone());
+    for path in [
+        "repository",
+        "repository_id",
+        "base_ref",
+        "changed_files_status",
+    ] {
+        assert!(
+            dictionaries.iter().any(|d| d == path),
+            "{path}: {dictionaries:?}"
+        );
+    }
+    for path in [
+        "delivery_id",
+        "payload",
+        "received_at",
+        "merged_at",
+        "number",
+        "pull_request_id",
+    ] {
+        assert!(
+            !dictionaries.iter().any(|d| d == path),
+            "{path}: {dictionaries:?}"
+        );
     }
     // The same deliveries in another order: the same keys.
     let again = batch(rows.into_iter().rev().collect());
