@@ -18,6 +18,8 @@ HOOKLAKE_BIN="${HOOKLAKE_BIN:-target/release/hooklake}"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 target/release/gen_envelopes "$N" "$WORK/envelopes.jsonl" "$DAYS"
+# The lake comes from this checkout's build whatever HOOKLAKE_BIN is, so
+# every binary measured reads the same files.
 target/release/hooklake import --lake "$WORK/lake" "$WORK/envelopes.jsonl" 2>/dev/null
 rm "$WORK/envelopes.jsonl"
 echo "lake: $N rows over $DAYS days, $(du -sh "$WORK/lake" | cut -f1); $HOOKLAKE_BIN"

@@ -2,7 +2,7 @@
 //! independent Parquet reader (the `parquet` crate's own reader, not Arrow's
 //! writer path) sees in them.
 
-use bytes_reader::{dictionary_columns, read_rows};
+use bytes_reader::read_rows;
 use chrono::{DateTime, Duration, Utc};
 use hooklake_ingest::plan::{file_id, PlannedFile};
 use hooklake_ingest::rows::row_from_line;
@@ -13,28 +13,29 @@ use hooklake_schema::row::PullRequestRow;
 mod bytes_reader {
     use parquet::file::reader::{FileReader, SerializedFileReader};
 
-    /// Row count and the codec of each column chunk by its path, via the
-    /// low-level reader.
-    pub fn read_rows(bytes: Vec<u8>) -> (i64, Vec<(String, String)>) {
-        let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
-        let meta = reader.metadata();
-        let codecs = meta.row_groups()[0]
-            .columns()
-            .iter()
-            .map(|c| (c.column_path().string(), format!("{:?}", c.compression())))
-            .collect();
-        (meta.file_metadata().num_rows(), codecs)
+    /// One column chunk of a file's first row group.
+    #[derive(Debug)]
+    pub struct Chunk {
+        pub path: String,
+        pub codec: String,
+        pub dictionary: bool,
     }
 
-    /// The paths of the column chunks that have a dictionary page.
-    pub fn dictionary_columns(bytes: Vec<u8>) -> Vec<String> {
+    /// Row count and the column chunks of the first row group (codec, and
+    /// whether it has a dictionary page), via the low-level reader.
+    pub fn read_rows(bytes: Vec<u8>) -> (i64, Vec<Chunk>) {
         let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).unwrap();
-        reader.metadata().row_groups()[0]
+        let meta = reader.metadata();
+        let chunks = meta.row_groups()[0]
             .columns()
             .iter()
-            .filter(|c| c.dictionary_page_offset().is_some())
-            .map(|c| c.column_path().string())
-            .collect()
+            .map(|c| Chunk {
+                path: c.column_path().string(),
+                codec: format!("{:?}", c.compression()),
+                dictionary: c.dictionary_page_offset().is_some(),
+            })
+            .collect();
+        (meta.file_metadata().num_rows(), chunks)
     }
 }
 
@@ -80,11 +81,11 @@ fn a_batch_is_one_file_per_partition_named_after_its_deliveries() {
         files[0].key,
         format!("merged_date=2026-01-01/part-{}.parquet", file_id(&first))
     );
-    let (n, codecs) = read_rows(files[0].bytes.clone());
+    let (n, chunks) = read_rows(files[0].bytes.clone());
     assert_eq!(n, 4);
+    let chunk = |path: &str| chunks.iter().find(|c| c.path == path).unwrap();
     // zstd where values are long or unique; none where a dictionary or an
     // 8-byte number already makes the column small (hooklake_ingest::encode).
-    let codec = |path: &str| &codecs.iter().find(|(p, _)| p == path).unwrap().1;
     for path in [
         "payload",
         "title",
@@ -92,23 +93,19 @@ fn a_batch_is_one_file_per_partition_named_after_its_deliveries() {
         "delivery_id",
         "changed_files.added.list.item",
     ] {
-        assert!(codec(path).starts_with("ZSTD"), "{path}: {codecs:?}");
+        assert!(chunk(path).codec.starts_with("ZSTD"), "{path}: {chunks:?}");
     }
     for path in ["repository", "merged_at", "number", "changed_files_status"] {
-        assert_eq!(codec(path), "UNCOMPRESSED", "{path}");
+        assert_eq!(chunk(path).codec, "UNCOMPRESSED", "{path}");
     }
     // Dictionaries where values repeat; none where each row has its own.
-    let dictionaries = dictionary_columns(files[0].bytes.clone());
     for path in [
         "repository",
         "repository_id",
         "base_ref",
         "changed_files_status",
     ] {
-        assert!(
-            dictionaries.iter().any(|d| d == path),
-            "{path}: {dictionaries:?}"
-        );
+        assert!(chunk(path).dictionary, "{path}: {chunks:?}");
     }
     for path in [
         "delivery_id",
@@ -118,10 +115,7 @@ fn a_batch_is_one_file_per_partition_named_after_its_deliveries() {
         "number",
         "pull_request_id",
     ] {
-        assert!(
-            !dictionaries.iter().any(|d| d == path),
-            "{path}: {dictionaries:?}"
-        );
+        assert!(!chunk(path).dictionary, "{path}: {chunks:?}");
     }
     // The same deliveries in another order: the same keys.
     let again = batch(rows.into_iter().rev().collect());
