@@ -95,7 +95,7 @@ impl Server {
             .clone()
             .unwrap_or_else(|| default_queue_path(&config.lake));
         let queue = DurableQueue::open(&queue_path)?;
-        let listener = tokio::net::TcpListener::bind(config.listen).await.map_err(|e| {
+        let listener = server::listen(config.listen).map_err(|e| {
             let hint = if e.kind() == std::io::ErrorKind::AddrInUse {
                 "another process (perhaps another `hooklake serve`) is using it; pick another with --listen 127.0.0.1:PORT"
             } else {

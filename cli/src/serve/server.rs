@@ -3,7 +3,7 @@
 //! exhaust it:
 //!
 //! - a **connection cap**: beyond it, connections wait in the kernel's
-//!   backlog until one closes;
+//!   backlog ([`LISTEN_BACKLOG`]) until one closes;
 //! - a **header timeout** per request (GitHub sends its headers at once);
 //! - a **body timeout** and a **global budget of body bytes in flight**,
 //!   both applied by the webhook handler ([`BodyBudget`]), which checks
@@ -13,6 +13,8 @@
 //! because that is where the header timeout and the cap live; the routes
 //! are still axum's.
 
+use std::io;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,7 +22,7 @@ use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tower::ServiceExt;
 
@@ -46,6 +48,27 @@ impl Default for Limits {
             in_flight_bytes: 64 * 1024 * 1024,
         }
     }
+}
+
+/// Connections the kernel holds for serve to accept. Linux clamps it to
+/// `net.core.somaxconn` (4096 by default since 5.4). The 1,024 that
+/// `TcpListener::bind` asks for overflowed in `tests/serve_abuse.rs`
+/// when 1,200 connections arrived faster than a busy serve accepted
+/// them, and an overflowing queue drops or resets connections before
+/// serve sees them: those clients get no answer at all, not even a 503.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` for serving, with [`LISTEN_BACKLOG`].
+pub fn listen(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As `TcpListener::bind` does, so that a restarted serve binds at once.
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 /// How long shutdown waits for requests in flight.
