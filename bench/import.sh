@@ -3,13 +3,17 @@
 # (bench/import_py.py) on the same N envelopes of 28 KB merged deliveries
 # spread over DAYS days, one after the other, each pinned to one core:
 # deliveries per second, peak RSS, the ratios, and lake bytes per delivery.
+# Each side runs RUNS times (default 3), alternately; the figures are the
+# medians (the first run of a series is the slowest, by up to 20%). The
+# input is flushed to disk first, so that writing it back does not share
+# the core with the first run.
 # Usage: bench/import.sh [N] [DAYS] [MEMORY_LIMIT] [compact|pretty]
 #   FORM compact (default): payloads as GitHub sends them, embedded as JSON
 #   in the envelope; pretty: pretty-printed payloads, carried as escaped
 #   strings (the slowest form to read).
 #   bench/import.sh 100000            the throughput benchmark (docs/benchmarks.md)
 #   bench/import.sh 60000 60 256MiB   over 2 GB of envelopes over 60 days, memory flag 256 MiB
-# Set HOOKLAKE_BENCH_SKIP_PYTHON=1 to run hooklake alone.
+# Set HOOKLAKE_BENCH_SKIP_PYTHON=1 to run hooklake alone; RUNS=1 for one run each.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -24,8 +28,9 @@ PYTHON="$(bash scripts/setup-python.sh)"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 target/release/gen_envelopes "$N" "$WORK/envelopes.jsonl" "$DAYS" "$FORM"
-FORM="$FORM" "$PYTHON" - "$WORK" "$N" "$MEMORY_LIMIT" "$PYTHON" <<'PY'
-import json, os, subprocess, sys, time
+sync
+FORM="$FORM" RUNS="${RUNS:-3}" "$PYTHON" - "$WORK" "$N" "$MEMORY_LIMIT" "$PYTHON" <<'PY'
+import json, os, shutil, statistics, subprocess, sys, time
 work, n, memory_limit, python = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 size = os.path.getsize(f"{work}/envelopes.jsonl")
 units = {"kib": 1024, "mib": 1024**2, "gib": 1024**3, "kb": 1000, "mb": 1000**2, "gb": 1000**3, "b": 1}
@@ -45,15 +50,34 @@ def run(name, command):
 def lake_bytes(lake):
     return sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(lake) for f in fs if f.endswith(".parquet"))
 
-print(f"input: {n} envelopes ({os.environ.get('FORM', 'compact')} payloads), {size / 1e9:.2f} GB, memory limit {memory_limit}")
-rust_s, rust_mb = run("hooklake import", [os.environ["HOOKLAKE_BIN"], "import", *([] if os.environ.get("HOOKLAKE_BENCH_NO_MEMORY_FLAG") else ["--memory-limit", memory_limit]),
-                                          "--lake", f"{work}/lake", f"{work}/envelopes.jsonl"])
+runs = int(os.environ["RUNS"])
+skip_python = os.environ.get("HOOKLAKE_BENCH_SKIP_PYTHON") == "1"
+print(f"input: {n} envelopes ({os.environ.get('FORM', 'compact')} payloads), {size / 1e9:.2f} GB, "
+      f"memory limit {memory_limit}; medians of {runs} run(s) each, alternately")
+rust, py = [], []
+for i in range(runs):
+    shutil.rmtree(f"{work}/lake", ignore_errors=True)
+    shutil.rmtree(f"{work}/lake-py", ignore_errors=True)
+    rust.append(run("hooklake import", [os.environ["HOOKLAKE_BIN"], "import",
+                                        *([] if os.environ.get("HOOKLAKE_BENCH_NO_MEMORY_FLAG") else ["--memory-limit", memory_limit]),
+                                        "--lake", f"{work}/lake", f"{work}/envelopes.jsonl"]))
+    if not skip_python:
+        py.append(run("python import", [python, "bench/import_py.py", "--memory-limit", str(limit_bytes),
+                                        f"{work}/envelopes.jsonl", f"{work}/lake-py"]))
+    print(f"run {i + 1}: hooklake {rust[-1][0]:.2f} s, {rust[-1][1]:.0f} MB"
+          + ("" if skip_python else f"; python {py[-1][0]:.2f} s, {py[-1][1]:.0f} MB"))
+
+
+def median(samples):
+    return statistics.median(s for s, _ in samples), statistics.median(m for _, m in samples)
+
+
+rust_s, rust_mb = median(rust)
 files = sum(1 for d, _, fs in os.walk(f"{work}/lake") for f in fs if f.endswith(".parquet"))
 print(f"hooklake import: {n / rust_s:.0f} deliveries/s on one core ({rust_s:.2f} s); peak RSS {rust_mb:.0f} MB; "
       f"{files} files; lake {lake_bytes(f'{work}/lake') / n:.0f} bytes per delivery")
-if os.environ.get("HOOKLAKE_BENCH_SKIP_PYTHON") != "1":
-    py_s, py_mb = run("python import", [python, "bench/import_py.py", "--memory-limit", str(limit_bytes),
-                                        f"{work}/envelopes.jsonl", f"{work}/lake-py"])
+if not skip_python:
+    py_s, py_mb = median(py)
     print(f"python + pyarrow: {n / py_s:.0f} deliveries/s on one core ({py_s:.2f} s); peak RSS {py_mb:.0f} MB; "
           f"lake {lake_bytes(f'{work}/lake-py') / n:.0f} bytes per delivery")
     print(f"ratio: hooklake {py_s / rust_s:.2f}x the deliveries/s, {rust_mb / py_mb:.2f}x the peak RSS")

@@ -80,24 +80,28 @@ pub fn import(
         };
         let mut reader = BufReader::with_capacity(1 << 20, progress.wrap_read(reader));
         // One line buffer for the whole file: lines are payload-sized.
-        let mut line = String::new();
+        // Bytes, not `read_line`: a line that is not UTF-8 is one bad line,
+        // reported by number, not the end of the import.
+        let mut line = Vec::new();
         for index in 0.. {
             line.clear();
             let read = reader
-                .read_line(&mut line)
+                .read_until(b'\n', &mut line)
                 .with_context(|| format!("cannot read {}", display(path)))?;
             if read == 0 {
                 break;
             }
-            if line.trim().is_empty() {
-                continue;
-            }
-            match row_from_line(&line) {
+            let row = match std::str::from_utf8(&line) {
+                Ok(line) if line.trim().is_empty() => continue,
+                Ok(line) => row_from_line(line).map_err(|err| err.to_string()),
+                Err(err) => Err(format!("not UTF-8 ({err}); envelopes are UTF-8 JSON")),
+            };
+            match row {
                 Ok(row) => put_all(lake, writer.push(row)?, &mut report)?,
-                Err(err) => report.failed.push(LineError {
+                Err(error) => report.failed.push(LineError {
                     file: path.clone(),
                     line: index + 1,
-                    error: err.to_string(),
+                    error,
                 }),
             }
         }

@@ -128,7 +128,7 @@ fn send_to_an_unreachable_url() {
 }
 
 #[test]
-fn import_reports_a_malformed_line_by_number_and_imports_the_rest() {
+fn import_reports_malformed_lines_by_number_and_imports_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let lake = dir.path().join("lake");
     let good = |id: &str| {
@@ -142,15 +142,18 @@ fn import_reports_a_malformed_line_by_number_and_imports_the_rest() {
         .to_line()
     };
     let file = dir.path().join("dlq.jsonl");
-    std::fs::write(
-        &file,
-        format!("{}\n{{not an envelope\n{}\n", good("a-1"), good("a-2")),
-    )
-    .unwrap();
+    let mut input = format!("{}\n{{not an envelope\n", good("a-1")).into_bytes();
+    input.extend_from_slice(b"\xff\xfe not UTF-8\n");
+    input.extend_from_slice(format!("{}\n", good("a-2")).as_bytes());
+    std::fs::write(&file, input).unwrap();
     let out = run(hooklake().args(["import", "--lake"]).arg(&lake).arg(&file));
     assert!(!out.status.success());
     let err = stderr_of(&out);
     assert!(err.contains(&format!("{}:2:", file.display())), "{err}");
+    assert!(
+        err.contains(&format!("{}:3: not UTF-8", file.display())),
+        "{err}"
+    );
     assert!(err.contains("imported 2 row(s)"), "{err}");
     assert_eq!(lake_delivery_ids(&lake), ["a-1", "a-2"]);
 
