@@ -3,8 +3,8 @@
 # .github/workflows/release.yml builds it (cargo-lambda with zig, profile
 # dist, --arm64), then its `bootstrap` under qemu-user (Debian's
 # qemu-user-static) through one SQS batch into moto's S3
-# (bench/lambda/arm64_smoke.py). Not part of CI: the LTO build took 16
-# minutes on two cores (docs/benchmarks.md has the run).
+# (bench/lambda/arm64_smoke.py). Not part of CI: the LTO build takes 7-16
+# minutes on two cores (docs/benchmarks.md has the runs).
 # Usage: bench/lambda-arm64.sh [RECORDS]      (default 1000)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
