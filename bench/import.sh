@@ -54,16 +54,18 @@ runs = int(os.environ["RUNS"])
 skip_python = os.environ.get("HOOKLAKE_BENCH_SKIP_PYTHON") == "1"
 print(f"input: {n} envelopes ({os.environ.get('FORM', 'compact')} payloads), {size / 1e9:.2f} GB, "
       f"memory limit {memory_limit}; medians of {runs} run(s) each, alternately")
+rust_command = [os.environ["HOOKLAKE_BIN"], "import",
+                *([] if os.environ.get("HOOKLAKE_BENCH_NO_MEMORY_FLAG") else ["--memory-limit", memory_limit]),
+                "--lake", f"{work}/lake", f"{work}/envelopes.jsonl"]
+py_command = [python, "bench/import_py.py", "--memory-limit", str(limit_bytes),
+              f"{work}/envelopes.jsonl", f"{work}/lake-py"]
 rust, py = [], []
 for i in range(runs):
     shutil.rmtree(f"{work}/lake", ignore_errors=True)
     shutil.rmtree(f"{work}/lake-py", ignore_errors=True)
-    rust.append(run("hooklake import", [os.environ["HOOKLAKE_BIN"], "import",
-                                        *([] if os.environ.get("HOOKLAKE_BENCH_NO_MEMORY_FLAG") else ["--memory-limit", memory_limit]),
-                                        "--lake", f"{work}/lake", f"{work}/envelopes.jsonl"]))
+    rust.append(run("hooklake import", rust_command))
     if not skip_python:
-        py.append(run("python import", [python, "bench/import_py.py", "--memory-limit", str(limit_bytes),
-                                        f"{work}/envelopes.jsonl", f"{work}/lake-py"]))
+        py.append(run("python import", py_command))
     print(f"run {i + 1}: hooklake {rust[-1][0]:.2f} s, {rust[-1][1]:.0f} MB"
           + ("" if skip_python else f"; python {py[-1][0]:.2f} s, {py[-1][1]:.0f} MB"))
 
