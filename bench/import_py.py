@@ -3,7 +3,7 @@ for `hooklake import` on the same envelopes. Reads envelope lines, builds
 hooklake's row from each (the same extraction and columns, bench/lambda/py_rows.py),
 groups rows by merged_date with one open zstd Parquet writer per partition,
 and bounds memory like hooklake: when the rows waiting in all partitions pass
-its buffer budget (32 MB, or a quarter of --memory-limit), the largest
+its buffer budget (a quarter of --memory-limit), the largest
 partition's rows are written as a row group.
 
 Usage: python bench/import_py.py ENVELOPES LAKE_DIR [--memory-limit BYTES]
@@ -59,7 +59,7 @@ def main():
             sizes[day] = sizes.get(day, 0) + size
             held += size
             rows_in += 1
-            while held > min(32 * 1024 * 1024, args.memory_limit // 4):
+            while held > args.memory_limit // 4:
                 flush(max(sizes, key=sizes.get))
     for day in list(buffers):
         flush(day)

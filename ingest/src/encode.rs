@@ -3,8 +3,8 @@
 use arrow_array::RecordBatch;
 use hooklake_schema::arrow::{row_schema, rows_to_batch};
 use hooklake_schema::row::PullRequestRow;
-use parquet::arrow::ArrowWriter;
-use parquet::basic::{Compression, ZstdLevel};
+use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
+use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
 
@@ -16,11 +16,7 @@ const ZSTD_LEVEL: i32 = 1;
 
 /// Columns whose values are (nearly) unique per row, where a dictionary only
 /// costs time and space: a unique 8-byte value takes 8 bytes in the
-/// dictionary and an index besides, and each dictionary column costs every
-/// open file a hash table of 4,096 slots (heaptrack: 74 KB each). Without
-/// dictionaries on the four unique numbers, `bench/import.sh 85000 60
-/// 256MiB` peaked at 340 MB instead of 363, at 109 bytes per delivery
-/// instead of 114 (docs/benchmarks.md).
+/// dictionary and an index besides.
 const UNIQUE_COLUMNS: [&str; 9] = [
     "delivery_id",
     "payload",
@@ -33,14 +29,18 @@ const UNIQUE_COLUMNS: [&str; 9] = [
     "pull_request_id",
 ];
 
-/// Columns written without compression: a dictionary (few distinct
-/// logins, branches, counts) or 8 bytes a row (timestamps, numbers) already
-/// makes them small. Each compressed column costs every open file a zstd
-/// compressor and, in parquet 59, a decompressor it never uses (heaptrack):
-/// `bench/import.sh 85000 60 256MiB` (60 partitions open) peaked at 427 MB
-/// with every column zstd and 364 MB with these 14 uncompressed, for 23
-/// bytes more per delivery (0.6% of the 3,674 a real payload takes;
-/// docs/benchmarks.md).
+/// Numbers and times that grow from row to row (in delivery order): delta
+/// encoding stores the differences, bit-packed, not 8 bytes a row (in a
+/// stream's files: [`FileLayout`]). On
+/// `bench/import.sh`'s input, per 30,000 rows: 240 KB each plain; delta,
+/// 137 KB for each time and 52 KB for each number.
+const DELTA_COLUMNS: [&str; 4] = ["received_at", "merged_at", "number", "pull_request_id"];
+
+/// Columns written without compression: a dictionary (few distinct logins,
+/// branches, counts), delta encoding or their 8 bytes a row already make
+/// them small, and every compressed column costs each row group a
+/// zstd compressor and decompressor, made and dropped (with every column
+/// compressed, making them took a tenth of `hooklake import`'s time: perf).
 const UNCOMPRESSED_COLUMNS: [&str; 14] = [
     "received_at",
     "merged_at",
@@ -58,25 +58,112 @@ const UNCOMPRESSED_COLUMNS: [&str; 14] = [
     "changed_files_status",
 ];
 
-/// How hooklake writes Parquet: zstd where it pays, dictionaries on
-/// repetitive columns, page statistics (so Athena and DataFusion can skip
-/// pages).
-pub fn writer_properties() -> WriterProperties {
+/// Which files a writer makes. The two differ in what memory buys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileLayout {
+    /// A batch's files (serve, the Lambda, the poller): small partitions,
+    /// encoded once, in a process whose peak memory is its cost (the
+    /// Lambda's price is by the MB), read once more by compaction.
+    /// `payload` pages of 1 MiB (parquet's default), plain numbers, and
+    /// the values inside lists uncompressed.
+    Batch,
+    /// A stream's files ([`crate::stream`]: `import`, compaction): many row
+    /// groups a file, where bytes a row add up. `payload` pages of 4 MiB
+    /// (payloads of one repository share most of their text, and zstd
+    /// finds that only within a page: on `bench/import.sh`'s input,
+    /// `payload` took 1.50 MB per 30,000 rows in one page per row group,
+    /// 2.59 MB in pages of 1 MiB), and delta encoding on growing numbers
+    /// and times.
+    Stream,
+}
+
+impl FileLayout {
+    fn payload_page_bytes(self) -> usize {
+        match self {
+            FileLayout::Batch => 1024 * 1024,
+            FileLayout::Stream => 4 * 1024 * 1024,
+        }
+    }
+
+    /// Delta encoding saves a stream about 20 bytes a row, but parquet's
+    /// delta encoder starts with a 1 MiB buffer (parquet 59,
+    /// `DEFAULT_BIT_WRITER_SIZE`): four columns in each of a batch's
+    /// partitions cost the Lambda 4-5 MB of its 35 MB peak
+    /// (`bench/lambda.sh`).
+    fn delta_encoding(self) -> bool {
+        self == FileLayout::Stream
+    }
+
+    /// Whether the values inside lists are compressed. They are
+    /// dictionary-encoded, and in a batch's small files zstd's frames make
+    /// them bigger, not smaller (the 27 octokit pull requests in one batch
+    /// file: 109 bytes less without). Each compressed column chunk also costs its
+    /// writer and every reader a zstd compressor and decompressor (parquet
+    /// 59 makes both, and each asks the CPU for its features, which traps
+    /// to the hypervisor in a VM): compacting 3,000 batch files of 100 rows
+    /// made 23,424 of them instead of 41,424 without these six, in 4.53 s
+    /// instead of 4.81 (means of 3, `perf stat`).
+    fn compresses_lists(self) -> bool {
+        self == FileLayout::Stream
+    }
+}
+
+/// How hooklake writes Parquet: zstd on long and unique columns,
+/// dictionaries on repetitive ones, and min/max statistics per column
+/// chunk (so Athena and DataFusion can skip row groups), except on
+/// `payload`, whose first 64 bytes say nothing a query could skip by.
+/// Statistics per page as well cost 15 bytes a row on a stream's small row
+/// groups, where a page is nearly always the whole chunk. `layout` sets the
+/// `payload` page size, delta encoding and compression inside lists
+/// ([`FileLayout`]).
+///
+/// Codecs and dictionary tables live only while a row group is encoded
+/// ([`crate::stream`] closes a row group at each encode): they cost time
+/// per row group, not memory per open file.
+pub fn writer_properties(layout: FileLayout) -> WriterProperties {
     let mut builder = WriterProperties::builder()
         .set_compression(Compression::ZSTD(
             ZstdLevel::try_new(ZSTD_LEVEL).expect("valid zstd level"),
         ))
         .set_dictionary_enabled(true)
-        .set_statistics_enabled(EnabledStatistics::Page)
+        .set_statistics_enabled(EnabledStatistics::Chunk)
+        .set_column_statistics_enabled(ColumnPath::from("payload"), EnabledStatistics::None)
+        .set_column_data_page_size_limit(ColumnPath::from("payload"), layout.payload_page_bytes())
         .set_created_by(format!("hooklake {}", env!("CARGO_PKG_VERSION")));
     for column in UNIQUE_COLUMNS {
         builder = builder.set_column_dictionary_enabled(ColumnPath::from(column), false);
+    }
+    if layout.delta_encoding() {
+        for column in DELTA_COLUMNS {
+            builder = builder
+                .set_column_encoding(ColumnPath::from(column), Encoding::DELTA_BINARY_PACKED);
+        }
     }
     for column in UNCOMPRESSED_COLUMNS {
         builder =
             builder.set_column_compression(ColumnPath::from(column), Compression::UNCOMPRESSED);
     }
+    if !layout.compresses_lists() {
+        for column in list_value_columns() {
+            builder = builder.set_column_compression(column, Compression::UNCOMPRESSED);
+        }
+    }
     builder.build()
+}
+
+/// The leaf columns inside lists (`labels`, `changed_files`' lists of
+/// paths), from the row schema: repeated, so their repetition level is
+/// above zero.
+fn list_value_columns() -> Vec<ColumnPath> {
+    let parquet_schema = ArrowSchemaConverter::new()
+        .convert(&row_schema())
+        .expect("the row schema converts to Parquet");
+    parquet_schema
+        .columns()
+        .iter()
+        .filter(|column| column.max_rep_level() > 0)
+        .map(|column| column.path().clone())
+        .collect()
 }
 
 /// Encodes rows as one Parquet file (one row group: files are sized by the
@@ -87,8 +174,12 @@ pub fn encode_rows(rows: &[PullRequestRow]) -> Result<Vec<u8>, IngestError> {
 
 fn encode_batch(batch: &RecordBatch) -> Result<Vec<u8>, IngestError> {
     let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(&mut bytes, row_schema(), Some(writer_properties()))
-        .map_err(encode_err)?;
+    let mut writer = ArrowWriter::try_new(
+        &mut bytes,
+        row_schema(),
+        Some(writer_properties(FileLayout::Batch)),
+    )
+    .map_err(encode_err)?;
     writer.write(batch).map_err(encode_err)?;
     writer.close().map_err(encode_err)?;
     Ok(bytes)

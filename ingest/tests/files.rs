@@ -19,6 +19,7 @@ mod bytes_reader {
         pub path: String,
         pub codec: String,
         pub dictionary: bool,
+        pub delta: bool,
     }
 
     /// Row count and the column chunks of the first row group (codec, and
@@ -33,6 +34,9 @@ mod bytes_reader {
                 path: c.column_path().string(),
                 codec: format!("{:?}", c.compression()),
                 dictionary: c.dictionary_page_offset().is_some(),
+                delta: c
+                    .encodings()
+                    .any(|e| e == parquet::basic::Encoding::DELTA_BINARY_PACKED),
             })
             .collect();
         (meta.file_metadata().num_rows(), chunks)
@@ -85,18 +89,26 @@ fn a_batch_is_one_file_per_partition_named_after_its_deliveries() {
     assert_eq!(n, 4);
     let chunk = |path: &str| chunks.iter().find(|c| c.path == path).unwrap();
     // zstd where values are long or unique; none where a dictionary or an
-    // 8-byte number already makes the column small (hooklake_ingest::encode).
-    for path in [
-        "payload",
-        "title",
-        "html_url",
-        "delivery_id",
-        "changed_files.added.list.item",
-    ] {
+    // 8-byte number already makes the column small, nor inside a batch's
+    // lists (hooklake_ingest::encode::FileLayout).
+    for path in ["payload", "title", "html_url", "delivery_id"] {
         assert!(chunk(path).codec.starts_with("ZSTD"), "{path}: {chunks:?}");
     }
-    for path in ["repository", "merged_at", "number", "changed_files_status"] {
+    for path in [
+        "repository",
+        "merged_at",
+        "number",
+        "changed_files_status",
+        "labels.list.item",
+        "changed_files.added.list.item",
+        "changed_files.renamed.list.item.filename",
+    ] {
         assert_eq!(chunk(path).codec, "UNCOMPRESSED", "{path}");
+    }
+    // A batch's numbers are plain: delta encoding is a stream's
+    // (FileLayout::Stream), whose encoder's buffers would cost the Lambda.
+    for path in ["received_at", "merged_at", "number", "pull_request_id"] {
+        assert!(!chunk(path).delta, "{path}: {chunks:?}");
     }
     // Dictionaries where values repeat; none where each row has its own.
     for path in [
