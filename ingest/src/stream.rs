@@ -146,33 +146,40 @@ pub struct PartitionedWriter {
 impl PartitionedWriter {
     /// A writer closing files at these limits.
     pub fn new(limits: WriterLimits) -> Self {
-        let limits = WriterLimits {
-            max_rows_per_file: limits.max_rows_per_file.max(1),
-            memory_limit: limits.memory_limit.max(1),
-            max_file_bytes: limits.max_file_bytes.max(1),
-        };
-        PartitionedWriter {
-            open: BTreeMap::new(),
-            parallel: true,
-            buffer_budget: (limits.memory_limit / BUFFER_SHARE).max(1),
-            limits,
-            buffered_bytes: 0,
-            properties: writer_properties(FileLayout::Stream),
-        }
+        Self::with_layout(limits, FileLayout::Stream)
     }
 
     /// A writer for one batch held in memory whole: every partition's rows
     /// go into one file (up to `max_rows_per_file`), encoded at
     /// [`PartitionedWriter::finish`].
     pub fn for_batch(max_rows_per_file: usize) -> Self {
-        let mut writer = Self::new(WriterLimits {
+        let limits = WriterLimits {
             max_rows_per_file,
             memory_limit: usize::MAX,
             max_file_bytes: usize::MAX,
-        });
-        writer.buffer_budget = usize::MAX;
-        writer.properties = writer_properties(FileLayout::Batch);
-        writer
+        };
+        Self::with_layout(limits, FileLayout::Batch)
+    }
+
+    fn with_layout(limits: WriterLimits, layout: FileLayout) -> Self {
+        let limits = WriterLimits {
+            max_rows_per_file: limits.max_rows_per_file.max(1),
+            memory_limit: limits.memory_limit.max(1),
+            max_file_bytes: limits.max_file_bytes.max(1),
+        };
+        let buffer_budget = match layout {
+            // The batch is in memory already: its rows wait for `finish`.
+            FileLayout::Batch => usize::MAX,
+            FileLayout::Stream => (limits.memory_limit / BUFFER_SHARE).max(1),
+        };
+        PartitionedWriter {
+            open: BTreeMap::new(),
+            parallel: true,
+            buffer_budget,
+            limits,
+            buffered_bytes: 0,
+            properties: writer_properties(layout),
+        }
     }
 
     /// Whether [`PartitionedWriter::finish`] encodes partitions on all cores
