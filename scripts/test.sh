@@ -4,7 +4,10 @@
 # (scripts/setup-wasm.sh, scripts/setup-worker.sh: wasm-bindgen, worker-build,
 # wrangler/workerd from npm) and the Python tools (scripts/setup-python.sh:
 # DuckDB, pyarrow, moto, boto3, pytest; checkov in its own venv). Terraform
-# itself must be on PATH (it is on the CI image; only `fmt` is used).
+# itself must be on PATH (it is on the CI image), and the deploy rehearsal
+# (tests/deploy) needs the image's filesystem mirror of the AWS provider
+# (/opt/tf-plugins, or HOOKLAKE_TF_PROVIDER_MIRROR); without it that test says
+# so loudly and counts as skipped.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -52,10 +55,10 @@ set -e
 # resolved features for those two packages only and rebuilt 92 crates,
 # DataFusion and the AWS SDKs among them: minutes on a fresh machine.)
 
-step "the Worker in workerd (wrangler dev), the AWS pipeline end to end against moto; infra/ and workflows (terraform fmt, checkov, actionlint)"
+step "the Worker in workerd (wrangler dev), the AWS pipeline end to end against moto; infra/ and workflows (terraform fmt, checkov, actionlint); the deploy rehearsed against moto with IAM enforced"
 bash scripts/build-worker.sh
 set +e
-HOOKLAKE_BIN="$ROOT/target/debug/hooklake" "$HOOKLAKE_PYTHON" -m pytest tests/worker tests/infra -q -p no:cacheprovider 2>&1 | tee "$LOG_DIR/pytest.log"
+HOOKLAKE_BIN="$ROOT/target/debug/hooklake" "$HOOKLAKE_PYTHON" -m pytest tests/worker tests/infra tests/deploy -q -p no:cacheprovider -rs 2>&1 | tee "$LOG_DIR/pytest.log"
 pytest_status=${PIPESTATUS[0]}
 set -e
 

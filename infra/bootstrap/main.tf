@@ -1,17 +1,25 @@
 # Run once, by hand, with administrator credentials (docs/deploy.md, step 1):
-# the Terraform state bucket, GitHub's OIDC provider, and the two roles the
+# the Terraform state bucket, GitHub's OIDC provider, and the roles the
 # workflows assume. No long-lived AWS key is ever stored in GitHub.
 #
-# - plan role: assumable from pull requests; read-only.
-# - apply role: assumable only from the protected `production` environment
-#   (jobs on main); manages hooklake's resources.
+# - plan role: assumable from pull requests' plan job; read-only.
+# - apply role: assumable only by deploy.yml's job in the `production`
+#   environment, running the workflow file as it is on main.
+# - rotate role: likewise for rotate.yml; it may only manage the Worker's
+#   access keys.
+#
+# "As it is on main" needs GitHub's OIDC subject to carry the workflow's
+# ref: infra/bootstrap/github sets the repository's subject template to
+# `repo`, `context`, `job_workflow_ref` (apply it first). A pull request
+# that edits deploy.yml, or a run of it from any other branch, then has a
+# subject no role trusts.
 
 terraform {
   required_version = ">= 1.10"
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
+      version = ">= 5.100, < 7.0"
     }
   }
 }
@@ -127,12 +135,25 @@ locals {
   github_oidc_provider_arn = var.create_github_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : data.aws_iam_openid_connect_provider.github[0].arn
 }
 
-# Who may assume each role: the plan role from pull requests (and main), the
-# apply role only from jobs in the protected `production` environment.
+# Who may assume each role, as GitHub's OIDC subject under the template
+# repo, context, job_workflow_ref ("repo:OWNER/NAME:CONTEXT:job_workflow_ref:
+# OWNER/NAME/PATH@REF"). Each names the one workflow file and, for the
+# roles that write, the production environment and main.
 locals {
+  workflows = "${var.github_repository}/.github/workflows"
   assume_subjects = {
-    plan  = ["${local.repo}:pull_request", "${local.repo}:ref:refs/heads/main"]
-    apply = ["${local.repo}:environment:production"]
+    plan = {
+      test   = "StringLike"
+      values = ["${local.repo}:pull_request:job_workflow_ref:${local.workflows}/deploy.yml@refs/pull/*"]
+    }
+    apply = {
+      test   = "StringEquals"
+      values = ["${local.repo}:environment:production:job_workflow_ref:${local.workflows}/deploy.yml@refs/heads/main"]
+    }
+    rotate = {
+      test   = "StringEquals"
+      values = ["${local.repo}:environment:production:job_workflow_ref:${local.workflows}/rotate.yml@refs/heads/main"]
+    }
   }
 }
 
@@ -150,9 +171,9 @@ data "aws_iam_policy_document" "assume" {
       values   = ["sts.amazonaws.com"]
     }
     condition {
-      test     = "StringEquals"
+      test     = each.value.test
       variable = "token.actions.githubusercontent.com:sub"
-      values   = each.value
+      values   = each.value.values
     }
   }
 }
@@ -191,6 +212,24 @@ resource "aws_iam_role_policy" "plan_no_secrets" {
   name   = "hooklake-no-secret-values"
   role   = aws_iam_role.plan.id
   policy = data.aws_iam_policy_document.plan_no_secrets.json
+}
+
+# Reads a plan of hooklake makes that ReadOnlyAccess does not grant: the
+# provider refreshes a Glue table's partition indexes (the deploy rehearsal,
+# tests/deploy, found it).
+data "aws_iam_policy_document" "plan_reads" {
+  #checkov:skip=CKV_AWS_356:Glue metadata reads take no narrower resource than the catalog's tables, all of which a plan refreshes.
+  statement {
+    sid       = "ReadsReadOnlyAccessLacks"
+    actions   = ["glue:GetPartitionIndexes"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "plan_reads" {
+  name   = "hooklake-plan-reads"
+  role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.plan_reads.json
 }
 
 resource "aws_iam_role" "apply" {
@@ -379,5 +418,38 @@ data "aws_iam_policy_document" "state_read" {
 resource "aws_iam_role_policy" "plan_state" {
   name   = "hooklake-state"
   role   = aws_iam_role.plan.id
+  policy = data.aws_iam_policy_document.state_read.json
+}
+
+# rotate.yml's role: the Worker's access keys and a read of the state (for
+# the user's name), nothing else. Rotation never needs the apply role.
+resource "aws_iam_role" "rotate" {
+  name                 = "hooklake-rotate-worker-key"
+  assume_role_policy   = data.aws_iam_policy_document.assume["rotate"].json
+  max_session_duration = 3600
+}
+
+data "aws_iam_policy_document" "rotate" {
+  statement {
+    sid = "TheWorkersAccessKeys"
+    actions = [
+      "iam:ListAccessKeys",
+      "iam:CreateAccessKey",
+      "iam:DeleteAccessKey",
+      "iam:GetAccessKeyLastUsed",
+    ]
+    resources = ["arn:${local.partition}:iam::${local.account}:user/hooklake/*"]
+  }
+}
+
+resource "aws_iam_role_policy" "rotate" {
+  name   = "hooklake-worker-keys"
+  role   = aws_iam_role.rotate.id
+  policy = data.aws_iam_policy_document.rotate.json
+}
+
+resource "aws_iam_role_policy" "rotate_state" {
+  name   = "hooklake-state"
+  role   = aws_iam_role.rotate.id
   policy = data.aws_iam_policy_document.state_read.json
 }

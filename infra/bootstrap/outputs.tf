@@ -22,3 +22,8 @@ output "permissions_boundary_arn" {
   description = "TF_VAR_permissions_boundary_arn in infra/example/deploy.env: every role and user hooklake creates carries it."
   value       = aws_iam_policy.boundary.arn
 }
+
+output "rotate_role_arn" {
+  description = "Set as AWS_ROTATE_ROLE_ARN in infra/example/deploy.env: rotate.yml's role, which may only manage the Worker's access keys."
+  value       = aws_iam_role.rotate.arn
+}

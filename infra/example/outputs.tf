@@ -1,19 +1,19 @@
-# Everything the Worker needs; the deploy workflow (.github/workflows/infra.yml)
+# Everything the Worker needs; the deploy workflow (.github/workflows/deploy.yml)
 # pipes these into `wrangler secret put` and `wrangler deploy --var`.
 
 output "queue_url" {
   description = "SQS_QUEUE_URL for the Worker; --queue-url for hooklake ingest."
-  value       = module.queue.deliveries_url
+  value       = module.pipeline.queue_url
 }
 
 output "dead_letter_queue_url" {
   description = "The dead-letter queue, for hooklake dlq dump / redrive."
-  value       = module.queue.dead_letter_url
+  value       = module.pipeline.dead_letter_queue_url
 }
 
 output "alert_queue_url" {
   description = "SQS_ALERT_QUEUE_URL for the Worker."
-  value       = module.queue.alerts_url
+  value       = module.pipeline.alert_queue_url
 }
 
 output "worker_url" {
@@ -28,50 +28,50 @@ output "region" {
 
 output "lake_bucket" {
   description = "CLAIM_CHECK_BUCKET for the Worker; the lake's bucket."
-  value       = module.lake.bucket_name
+  value       = module.pipeline.lake_bucket
 }
 
 output "table_location" {
   description = "The table's s3:// location (hooklake query --lake)."
-  value       = module.lake.table_location
+  value       = module.pipeline.table_location
 }
 
 output "edge_user_name" {
-  description = "The Worker's IAM user: scripts/rotate-worker-key.sh gives it its access key (never in Terraform's state)."
-  value       = module.edge_principal.user_name
+  description = "The Worker's IAM user: scripts/rotate-worker-key.py gives it its access key (never in Terraform's state)."
+  value       = module.pipeline.edge_user_name
 }
 
 output "webhook_hooks" {
   description = "Every hook this deployment created (repo:OWNER/NAME:ID, org:ORG:ID): `hooklake rotate-secret --hook` for each."
-  value       = local.redelivery_hooks
+  value       = local.hooks
 }
 
 output "github_secret_arn" {
   description = "Put the GitHub token or App credentials here (docs/operations.md)."
-  value       = module.ingest.github_secret_arn
+  value       = module.pipeline.github_secret_arn
 }
 
 output "athena_workgroup" {
   description = "Athena workgroup with the named queries."
-  value       = module.catalog.workgroup
+  value       = module.pipeline.athena_workgroup
 }
 
 output "alarm_topic_arn" {
   description = "SNS topic the alarms publish to."
-  value       = module.alarms.topic_arn
+  value       = module.pipeline.alarm_topic_arn
 }
 
 output "compaction_function_name" {
   description = "The scheduled compaction function (invoke it by hand: docs/operations.md)."
-  value       = module.compaction.function_name
+  value       = module.pipeline.compaction_function_name
 }
 
 output "dashboard_name" {
   description = "The CloudWatch dashboard of the pipeline (docs/operations.md, \"Metrics, alarms and tracing a delivery\")."
-  value       = module.alarms.dashboard_name
+  value       = module.pipeline.dashboard_name
 }
 
 output "redelivery_secret_arn" {
   description = "Fill it with a token or App credentials that have \"Webhooks: Read and write\" (docs/operations.md, \"Recovery\")."
-  value       = module.redelivery.github_secret_arn
+  value       = module.pipeline.redelivery_secret_arn
 }

@@ -169,8 +169,9 @@ fn worker_principal_may_only_send_to_the_queue_and_put_claim_checks() {
         .iter()
         .all(|s| s.conditions.is_empty() && !s.dynamic));
 
-    // That document is the principal's only identity policy: one group
-    // policy, no user policies, no attachments of managed policies.
+    // That document is the principal's only identity policy: one user
+    // policy on the bounded user, no group (a group has no boundary), no
+    // attachments of managed policies.
     let policy_bearing: Vec<String> = blocks
         .iter()
         .filter(|b| b.identifier() == "resource")
@@ -180,21 +181,29 @@ fn worker_principal_may_only_send_to_the_queue_and_put_claim_checks() {
         })
         .map(|b| labels(b).join("."))
         .collect();
-    assert_eq!(policy_bearing, ["aws_iam_group_policy.edge"]);
-    let group_policy = find(&blocks, "resource", "aws_iam_group_policy", "edge");
+    assert_eq!(policy_bearing, ["aws_iam_user_policy.edge"]);
+    assert!(!blocks
+        .iter()
+        .any(|b| b.identifier() == "resource" && labels(b)[0].contains("group")));
+    let user_policy = find(&blocks, "resource", "aws_iam_user_policy", "edge");
     assert_eq!(
-        source(attr(group_policy.body(), "policy").unwrap()),
+        source(attr(user_policy.body(), "user").unwrap()),
+        "aws_iam_user.edge.name"
+    );
+    assert_eq!(
+        source(attr(user_policy.body(), "policy").unwrap()),
         "data.aws_iam_policy_document.edge.json"
     );
 
     // Wired to the one delivery queue and to the prefix the Worker writes.
-    let example: Body =
-        hcl::parse(&std::fs::read_to_string(repo_root().join("infra/example/main.tf")).unwrap())
-            .unwrap();
+    let example: Body = hcl::parse(
+        &std::fs::read_to_string(repo_root().join("infra/modules/pipeline/main.tf")).unwrap(),
+    )
+    .unwrap();
     let edge_module = example
         .blocks()
         .find(|b| b.identifier() == "module" && labels(b) == ["edge_principal"])
-        .expect("example uses the edge_principal module");
+        .expect("the pipeline uses the edge_principal module");
     assert_eq!(
         source(attr(edge_module.body(), "queue_arn").unwrap()),
         "module.queue.deliveries_arn"
@@ -273,8 +282,14 @@ fn compaction_role_may_only_touch_the_table_prefix() {
         ("kms:Decrypt", "var.kms_key_arn"),
         ("kms:GenerateDataKey", "var.kms_key_arn"),
         ("secretsmanager:GetSecretValue", "var.github_secret_arn"),
-        ("logs:CreateLogStream", "\"${local.log_group_arn}:*\""),
-        ("logs:PutLogEvents", "\"${local.log_group_arn}:*\""),
+        (
+            "logs:CreateLogStream",
+            "\"${aws_cloudwatch_log_group.compact.arn}:*\"",
+        ),
+        (
+            "logs:PutLogEvents",
+            "\"${aws_cloudwatch_log_group.compact.arn}:*\"",
+        ),
     ]
     .into_iter()
     .map(|(a, r)| ("Allow".into(), a.into(), r.into()))
@@ -330,13 +345,14 @@ fn compaction_role_may_only_touch_the_table_prefix() {
         source(attr(permission.body(), "source_arn").unwrap()),
         "aws_cloudwatch_event_rule.schedule[each.key].arn"
     );
-    let example: Body =
-        hcl::parse(&std::fs::read_to_string(repo_root().join("infra/example/main.tf")).unwrap())
-            .unwrap();
+    let example: Body = hcl::parse(
+        &std::fs::read_to_string(repo_root().join("infra/modules/pipeline/main.tf")).unwrap(),
+    )
+    .unwrap();
     let module = example
         .blocks()
         .find(|b| b.identifier() == "module" && labels(b) == ["compaction"])
-        .expect("the example deploys the compaction module");
+        .expect("the pipeline deploys the compaction module");
     assert_eq!(
         source(attr(module.body(), "package_path").unwrap()),
         "var.lambda_package"
@@ -362,8 +378,14 @@ fn redelivery_runs_every_15_minutes_with_its_own_credentials_and_state_only() {
             "secretsmanager:GetSecretValue",
             "aws_secretsmanager_secret.github.arn",
         ),
-        ("logs:CreateLogStream", "\"${local.log_group_arn}:*\""),
-        ("logs:PutLogEvents", "\"${local.log_group_arn}:*\""),
+        (
+            "logs:CreateLogStream",
+            "\"${aws_cloudwatch_log_group.redeliver.arn}:*\"",
+        ),
+        (
+            "logs:PutLogEvents",
+            "\"${aws_cloudwatch_log_group.redeliver.arn}:*\"",
+        ),
     ]
     .into_iter()
     .map(|(a, r)| ("Allow".into(), a.into(), r.into()))
@@ -397,15 +419,15 @@ fn redelivery_runs_every_15_minutes_with_its_own_credentials_and_state_only() {
         "\"${var.name}/github-webhooks\""
     );
 
-    // The example feeds it every hook it creates, and alarms on it.
-    let example = blocks_in(&repo_root().join("infra/example"));
+    // The pipeline feeds it every hook the example creates, and alarms on it.
+    let example = blocks_in(&repo_root().join("infra/modules/pipeline"));
     let module = example
         .iter()
         .find(|b| b.identifier() == "module" && labels(b) == ["redelivery"])
-        .expect("the example deploys the redelivery module");
+        .expect("the pipeline deploys the redelivery module");
     assert_eq!(
         source(attr(module.body(), "hooks").unwrap()),
-        "local.redelivery_hooks"
+        "var.redelivery_hooks"
     );
     let alarms = example
         .iter()
@@ -550,7 +572,7 @@ fn every_identity_the_apply_role_creates_carries_a_boundary_it_cannot_remove() {
         identities, 4,
         "ingest, compaction, redelivery, the Worker's user"
     );
-    let example = blocks_in(&repo_root().join("infra/example"));
+    let example = blocks_in(&repo_root().join("infra/modules/pipeline"));
     for name in ["ingest", "compaction", "redelivery", "edge_principal"] {
         let module = example
             .iter()
@@ -652,34 +674,35 @@ fn first_rule(ruleset: &Block) -> Expression {
 
 #[test]
 fn the_rate_rule_guards_exactly_the_route_the_worker_serves() {
+    // The expressions come from ./rules, by the zone's plan (what each plan
+    // allows is checked by evaluating it: tests/infra/test_deploy_security.py).
     let blocks = blocks_in(&repo_root().join("infra/edge"));
-    let locals = blocks
+    let rules = blocks
         .iter()
-        .find(|b| b.identifier() == "locals")
-        .expect("locals");
-    let host = source(attr(locals.body(), "on_the_webhook_host").unwrap());
-    let webhook = source(attr(locals.body(), "the_webhook").unwrap());
-    assert_eq!(host, r#""http.host eq "${var.hostname}"""#);
-    // The Worker takes POSTs only (the edge core's precheck); the rule
-    // counts exactly those, on the webhook's path.
+        .find(|b| b.identifier() == "module" && labels(b) == ["rules"])
+        .expect("infra/edge uses ./rules");
+    for (input, value) in [
+        ("zone_plan", "var.zone_plan"),
+        ("hostname", "var.hostname"),
+        ("webhook_path", "var.webhook_path"),
+    ] {
+        assert_eq!(source(attr(rules.body(), input).unwrap()), value);
+    }
+    // The Worker takes POSTs only (the edge core's precheck); the rules
+    // count and let through exactly those, on the webhook's path.
     let no_headers: Vec<(&str, &str)> = Vec::new();
     assert!(hooklake_edge::precheck("GET", &no_headers).is_some());
     assert!(hooklake_edge::precheck("POST", &no_headers).is_none());
-    assert!(
-        webhook.contains(r#"http.request.method eq "POST""#),
-        "{webhook}"
-    );
-    assert!(
-        webhook.contains(r#"http.request.uri.path eq "${var.webhook_path}""#),
-        "{webhook}"
-    );
+    let expressions =
+        std::fs::read_to_string(repo_root().join("infra/edge/rules/main.tf")).unwrap();
+    assert!(expressions.contains(r#"method = "http.request.method eq \"POST\"""#));
+    assert!(expressions.contains(r#"path   = "http.request.uri.path eq \"${var.webhook_path}\"""#));
 
-    // The route the Worker serves is that host.
-    let route = find(&blocks, "resource", "cloudflare_workers_route", "webhook");
-    assert_eq!(
-        source(attr(route.body(), "pattern").unwrap()),
-        r#""${var.hostname}/*""#
-    );
+    // The route is wrangler's (scripts/deploy-worker.sh --route), so that
+    // wrangler turns the workers.dev address off; none in Terraform.
+    assert!(!blocks
+        .iter()
+        .any(|b| b.identifier() == "resource" && labels(b)[0] == "cloudflare_workers_route"));
     let output = blocks
         .iter()
         .find(|b| b.identifier() == "output" && labels(b) == ["webhook_url"])
@@ -698,15 +721,17 @@ fn the_rate_rule_guards_exactly_the_route_the_worker_serves() {
     let rate = first_rule(ruleset);
     assert_eq!(
         source(&object_entry(&rate, "expression").unwrap()),
-        "local.the_webhook"
+        "module.rules.rate_limit_expression"
     );
     assert_eq!(
         source(&object_entry(&rate, "action").unwrap()),
         r#""block""#
     );
     let limit = object_entry(&rate, "ratelimit").unwrap();
-    let characteristics = source(&object_entry(&limit, "characteristics").unwrap());
-    assert!(characteristics.contains(r#""ip.src""#), "{characteristics}");
+    assert_eq!(
+        source(&object_entry(&limit, "characteristics").unwrap()),
+        "module.rules.rate_limit_characteristics"
+    );
     assert_eq!(source(&object_entry(&limit, "period").unwrap()), "10");
     assert_eq!(
         source(&object_entry(&limit, "requests_per_period").unwrap()),
@@ -716,12 +741,9 @@ fn the_rate_rule_guards_exactly_the_route_the_worker_serves() {
 
     // Everything else on the host is blocked before the Worker.
     let firewall = first_rule(find(&blocks, "resource", "cloudflare_ruleset", "firewall"));
-    let expression = source(&object_entry(&firewall, "expression").unwrap());
-    assert!(
-        expression.contains("${local.on_the_webhook_host} and not (")
-            && expression.contains(r#"http.request.method eq "POST""#)
-            && expression.contains(r#"http.request.uri.path eq "${var.webhook_path}""#),
-        "{expression}"
+    assert_eq!(
+        source(&object_entry(&firewall, "expression").unwrap()),
+        "module.rules.firewall_expression"
     );
 }
 
@@ -1028,7 +1050,7 @@ fn variable_default(blocks: &[Block], name: &str) -> i64 {
 fn the_queues_visibility_timeout_is_derived_from_the_functions_timeout() {
     // One place sets the timeout and the batching window; the visibility
     // timeout follows (AWS: 6 x timeout + batching window).
-    let example = blocks_in(&repo_root().join("infra/example"));
+    let example = blocks_in(&repo_root().join("infra/modules/pipeline"));
     let module = |name: &str| {
         example
             .iter()
@@ -1295,4 +1317,125 @@ fn no_secret_reaches_terraform_state() {
         !deploy.contains("secret bulk") && !deploy.contains("secret put"),
         "{deploy}"
     );
+}
+
+#[test]
+fn only_the_workflow_files_on_main_in_production_may_write() {
+    let bootstrap = blocks_in(&repo_root().join("infra/bootstrap"));
+    let subjects = bootstrap
+        .iter()
+        .filter(|b| b.identifier() == "locals")
+        .find_map(|b| attr(b.body(), "assume_subjects"))
+        .expect("local.assume_subjects");
+    let trust = |role: &str| {
+        let entry = object_entry(subjects, role).unwrap_or_else(|| panic!("no {role}"));
+        (
+            source(&object_entry(&entry, "test").unwrap()),
+            strings(&object_entry(&entry, "values").unwrap()),
+        )
+    };
+    // The subject under the template below:
+    // repo:OWNER/NAME:CONTEXT:job_workflow_ref:OWNER/NAME/PATH@REF.
+    assert_eq!(
+        trust("apply"),
+        (
+            r#""StringEquals""#.to_owned(),
+            vec![r#""${local.repo}:environment:production:job_workflow_ref:${local.workflows}/deploy.yml@refs/heads/main""#.to_owned()]
+        )
+    );
+    assert_eq!(
+        trust("rotate"),
+        (
+            r#""StringEquals""#.to_owned(),
+            vec![r#""${local.repo}:environment:production:job_workflow_ref:${local.workflows}/rotate.yml@refs/heads/main""#.to_owned()]
+        )
+    );
+    let (test, plan) = trust("plan");
+    assert_eq!(test, r#""StringLike""#);
+    assert_eq!(
+        plan,
+        [
+            r#""${local.repo}:pull_request:job_workflow_ref:${local.workflows}/deploy.yml@refs/pull/*""#
+        ]
+    );
+    let locals_text = std::fs::read_to_string(repo_root().join("infra/bootstrap/main.tf")).unwrap();
+    assert!(locals_text.contains(r#"workflows = "${var.github_repository}/.github/workflows""#));
+    for (role, subject) in [("apply", "apply"), ("plan", "plan"), ("rotate", "rotate")] {
+        let block = find(&bootstrap, "resource", "aws_iam_role", role);
+        assert_eq!(
+            source(attr(block.body(), "assume_role_policy").unwrap()),
+            format!(r#"data.aws_iam_policy_document.assume["{subject}"].json"#)
+        );
+    }
+
+    // The rotate role may manage the Worker's keys and read the state, no more.
+    let rotate = grants(&policy(&bootstrap, "rotate"));
+    assert!(rotate
+        .iter()
+        .all(|(effect, action, resource)| effect == "Allow"
+            && action.contains("AccessKey")
+            && resource.contains(":user/hooklake/*")));
+
+    // The template those subjects assume, and production for main only.
+    let github = blocks_in(&repo_root().join("infra/bootstrap/github"));
+    let template = find(
+        &github,
+        "resource",
+        "github_actions_repository_oidc_subject_claim_customization_template",
+        "this",
+    );
+    assert_eq!(
+        source(attr(template.body(), "use_default").unwrap()),
+        "false"
+    );
+    assert_eq!(
+        strings(attr(template.body(), "include_claim_keys").unwrap()),
+        [r#""repo""#, r#""context""#, r#""job_workflow_ref""#]
+    );
+    let environment = find(
+        &github,
+        "resource",
+        "github_repository_environment",
+        "production",
+    );
+    let branches = environment
+        .body()
+        .blocks()
+        .find(|b| b.identifier() == "deployment_branch_policy")
+        .expect("a deployment branch policy");
+    assert_eq!(
+        source(attr(branches.body(), "protected_branches").unwrap()),
+        "false"
+    );
+    assert_eq!(
+        source(attr(branches.body(), "custom_branch_policies").unwrap()),
+        "true"
+    );
+    assert!(environment
+        .body()
+        .blocks()
+        .any(|b| b.identifier() == "reviewers"));
+    let only = find(
+        &github,
+        "resource",
+        "github_repository_environment_deployment_policy",
+        "main",
+    );
+    assert_eq!(
+        source(attr(only.body(), "branch_pattern").unwrap()),
+        r#""main""#
+    );
+
+    // The jobs that write run on main only, each with its own role.
+    let deploy = workflow_jobs(
+        &std::fs::read_to_string(repo_root().join(".github/workflows/deploy.yml")).unwrap(),
+    );
+    assert!(deploy["apply"].contains("github.ref == 'refs/heads/main'"));
+    assert!(deploy["apply"].contains("env.AWS_APPLY_ROLE_ARN"));
+    let rotate_jobs = workflow_jobs(
+        &std::fs::read_to_string(repo_root().join(".github/workflows/rotate.yml")).unwrap(),
+    );
+    assert!(rotate_jobs["rotate"].contains("github.ref == 'refs/heads/main'"));
+    assert!(rotate_jobs["rotate"].contains("env.AWS_ROTATE_ROLE_ARN"));
+    assert!(!rotate_jobs["rotate"].contains("AWS_APPLY_ROLE_ARN"));
 }

@@ -173,7 +173,7 @@ resource "aws_cloudwatch_metric_alarm" "rows_stalled" {
 }
 
 locals {
-  region = data.aws_region.current.region
+  region = var.region
   # One widget per question: is data arriving, is anything stuck or failing.
   widgets = [
     { title = "Deliveries in (queue)", metrics = [["AWS/SQS", "NumberOfMessagesSent", "QueueName", var.queue_name]] },
@@ -202,7 +202,6 @@ locals {
   ]
 }
 
-data "aws_region" "current" {}
 
 resource "aws_cloudwatch_dashboard" "this" {
   dashboard_name = var.name

@@ -68,3 +68,8 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "region" {
+  description = "The AWS region of the dashboard's metrics (the provider's)."
+  type        = string
+}

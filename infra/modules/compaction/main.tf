@@ -3,13 +3,8 @@
 # several files (one row per delivery, few large files, rows without their
 # changed files looked up again); weekly it sweeps every partition.
 
-data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
-data "aws_partition" "current" {}
-
 locals {
   function_name = "${var.name}-compact"
-  log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/lambda/${local.function_name}"
   schedules = merge(
     { daily = { expression = var.schedule, input = null } },
     var.sweep_schedule == null ? {} : { sweep = { expression = var.sweep_schedule, input = jsonencode({ all = true }) } },
@@ -77,7 +72,7 @@ data "aws_iam_policy_document" "compact" {
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${local.log_group_arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.compact.arn}:*"]
   }
 }
 

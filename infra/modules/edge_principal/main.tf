@@ -1,8 +1,7 @@
 # The identity the Cloudflare Worker signs its SQS and S3 requests with.
 # Cloudflare cannot assume an AWS role (it has no OIDC identity AWS trusts),
 # so this is an IAM user with one access key (made outside Terraform, below),
-# in a group whose only policy is
-# the two actions the Worker performs. Anything else it needs (encrypting with
+# whose only policy is the two actions the Worker performs. Anything else it needs (encrypting with
 # the key, reporting to the alert queue) is granted by those resources'
 # own policies, scoped to it.
 
@@ -12,16 +11,6 @@ resource "aws_iam_user" "edge" {
   path                 = "/hooklake/"
   permissions_boundary = var.permissions_boundary_arn
   tags                 = var.tags
-}
-
-resource "aws_iam_group" "edge" {
-  name = "${var.name}-edge"
-  path = "/hooklake/"
-}
-
-resource "aws_iam_user_group_membership" "edge" {
-  user   = aws_iam_user.edge.name
-  groups = [aws_iam_group.edge.name]
 }
 
 data "aws_iam_policy_document" "edge" {
@@ -38,9 +27,13 @@ data "aws_iam_policy_document" "edge" {
   }
 }
 
-resource "aws_iam_group_policy" "edge" {
+# On the user, not a group: a group carries no permissions boundary, so an
+# apply role allowed to write group policies could grant anything to any
+# user it adds to the group. The user carries the boundary.
+resource "aws_iam_user_policy" "edge" {
+  #checkov:skip=CKV_AWS_40:A group has no permissions boundary; the policy stays on the one bounded user it is for.
   name   = "${var.name}-edge"
-  group  = aws_iam_group.edge.name
+  user   = aws_iam_user.edge.name
   policy = data.aws_iam_policy_document.edge.json
 }
 

@@ -1,13 +1,8 @@
 # The ingest Lambda: SQS batches in, partitioned Parquet out, each PR enriched
 # with its changed files from GitHub.
 
-data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
-data "aws_partition" "current" {}
-
 locals {
   function_name = "${var.name}-ingest"
-  log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/lambda/${local.function_name}"
 }
 
 resource "aws_cloudwatch_log_group" "ingest" {
@@ -87,7 +82,7 @@ data "aws_iam_policy_document" "ingest" {
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${local.log_group_arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.ingest.arn}:*"]
   }
 }
 

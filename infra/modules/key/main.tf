@@ -5,12 +5,11 @@
 # through S3 and SQS, never call KMS directly.
 
 data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
 data "aws_partition" "current" {}
 
 locals {
   account_root = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"
-  region       = data.aws_region.current.region
+  region       = var.region
 }
 
 data "aws_iam_policy_document" "key" {

@@ -14,3 +14,10 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+# A variable, not data.aws_region: that data source names the region `name`
+# in provider 5.x and `region` in 6.x, and these modules take both.
+variable "region" {
+  description = "The AWS region the key and its users live in (the provider's)."
+  type        = string
+}

@@ -4,13 +4,8 @@
 # such merged-pull-request delivery again, once, while GitHub keeps its log
 # (3 days). Each hook's watermark and requests live in one S3 object.
 
-data "aws_caller_identity" "current" {}
-data "aws_region" "current" {}
-data "aws_partition" "current" {}
-
 locals {
   function_name = "${var.name}-redeliver"
-  log_group_arn = "arn:${data.aws_partition.current.partition}:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/lambda/${local.function_name}"
 }
 
 # Its own credentials: reading a hook's deliveries and redelivering needs
@@ -83,7 +78,7 @@ data "aws_iam_policy_document" "redeliver" {
   statement {
     sid       = "WriteOwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${local.log_group_arn}:*"]
+    resources = ["${aws_cloudwatch_log_group.redeliver.arn}:*"]
   }
 }
 
