@@ -13,11 +13,16 @@ output.
 4. After --overlap (requests of the old version still in flight), every
    other key of the user is deleted.
 
+A run that fails before the Worker has the new key (IAM never serves it,
+wrangler fails) deletes that key again, so the user is left with the one
+the Worker uses and the next run starts clean.
+
 A first deployment (the Worker has no AWS_ACCESS_KEY_ID) is the same, with
 nothing to delete; --only-if-unset does only that case (the deploy
 workflow). .github/workflows/rotate.yml runs it on a schedule. Needs AWS
 credentials allowed iam:ListAccessKeys/CreateAccessKey/DeleteAccessKey on
-the user (the apply role), boto3, and wrangler with CLOUDFLARE_API_TOKEN
+the user (rotate.yml: infra/bootstrap's rotate role), boto3 (pinned in
+scripts/requirements-deploy.txt), and wrangler with CLOUDFLARE_API_TOKEN
 ("Workers Scripts: Edit") and CLOUDFLARE_ACCOUNT_ID.
 
 Usage: scripts/rotate-worker-key.py --user NAME [--overlap SECONDS] [--only-if-unset]
@@ -58,8 +63,7 @@ def wait_until_usable(key, timeout):
             return sts.get_caller_identity()["Arn"]
         except Exception as e:  # noqa: BLE001 - any refusal means "not yet" until the deadline
             if time.monotonic() > deadline:
-                raise SystemExit(f"the new key {key['AccessKeyId']} still does not work after {timeout} s: {e}; "
-                                 "the Worker still has the old key, which is not deleted")
+                raise SystemExit(f"the new key {key['AccessKeyId']} still does not work after {timeout} s: {e}")
             time.sleep(2)
 
 
@@ -98,9 +102,16 @@ def main():
             "--access-key-id ID` shows which is in use) and run again.")
     key = iam.create_access_key(UserName=args.user)["AccessKey"]
     log(f"1/4 new access key {key['AccessKeyId']} for {args.user}")
-    arn = wait_until_usable(key, args.usable_timeout)
-    log(f"2/4 it works: {arn}")
-    give_to_worker(wrangler, key)
+    try:
+        arn = wait_until_usable(key, args.usable_timeout)
+        log(f"2/4 it works: {arn}")
+        give_to_worker(wrangler, key)
+    except BaseException:
+        # The Worker never got it: delete it, so the user keeps only the key
+        # the Worker uses and the next run is not stopped at IAM's two keys.
+        iam.delete_access_key(UserName=args.user, AccessKeyId=key["AccessKeyId"])
+        log(f"the new key {key['AccessKeyId']} was deleted again; the Worker keeps its key, unchanged")
+        raise
     log("3/4 the Worker has it (one version with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
     if old:
         time.sleep(args.overlap)

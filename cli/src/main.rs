@@ -138,6 +138,27 @@ enum Command {
     /// hand. Needs CLOUDFLARE_API_TOKEN ("Workers Scripts: Edit") and GitHub credentials
     /// with "Webhooks: Read and write" (classic scopes admin:repo_hook / admin:org_hook).
     RotateSecret(RotateSecretArgs),
+    /// Point the webhooks at a new URL, keeping the secret they sign with.
+    ///
+    /// Sends GitHub only the URL ("Update a webhook configuration"), so the secret set
+    /// by rotate-secret stays; a hook already at --url is left alone. Terraform does
+    /// not change a hook's URL (its github provider would send an empty secret with
+    /// it): scripts/deploy-worker.sh runs this after every deploy. Needs GitHub
+    /// credentials with "Webhooks: Read and write".
+    HookUrl(HookUrlArgs),
+}
+
+#[derive(Args)]
+struct HookUrlArgs {
+    /// A hook to point: repo:OWNER/NAME:ID, org:ORG:ID or app; repeatable
+    /// (terraform output webhook_hooks).
+    #[arg(long = "hook", value_name = "HOOK", required = true)]
+    hooks: Vec<hooklake_github::deliveries::Hook>,
+    /// The webhook URL GitHub should post to (terraform output worker_url).
+    #[arg(long, env = "HOOKLAKE_WEBHOOK_URL")]
+    url: String,
+    #[command(flatten)]
+    github: GitHubArgs,
 }
 
 #[derive(Args)]
@@ -780,6 +801,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             .run(args.only_if_unset)
             .await?;
+        }
+        Command::HookUrl(args) => {
+            let Some(github) = args.github.client().await? else {
+                anyhow::bail!(
+                    "hook-url changes the hooks' URL on GitHub: set {} (or --github-credentials \
+                     FILE, --github-secret-arn ARN) to credentials with \"Webhooks: Read and write\"",
+                    hooklake::github::TOKEN_VAR
+                );
+            };
+            hooklake::rotate::point_hooks(&github, &args.hooks, &args.url).await?;
         }
         Command::Redeliver(args) => {
             let options = hooklake_maintain::redeliver::RedeliverOptions {

@@ -249,3 +249,39 @@ impl Rotation<'_> {
         }
     }
 }
+
+/// Points every hook at `url`, keeping the secret each signs with: the way
+/// a webhook's URL changes in a hooklake deployment (scripts/deploy-worker.sh
+/// after each deploy). Terraform's github provider would send the whole
+/// configuration with the secret it holds, which is none (hooklake keeps the
+/// secret out of Terraform), and GitHub would sign with nothing. A hook
+/// already at `url` is left alone; one that has no secret after the change
+/// is an error.
+pub async fn point_hooks(github: &GitHubClient, hooks: &[Hook], url: &str) -> anyhow::Result<()> {
+    for hook in hooks {
+        let context = || {
+            format!(
+                "pointing {hook} at {url}; the credentials need {}",
+                hook.permission()
+            )
+        };
+        let before = github.hook_config(hook).await.with_context(context)?;
+        if before.url.as_deref() == Some(url) {
+            eprintln!("{hook} already posts to {url}");
+            continue;
+        }
+        let after = github.set_hook_url(hook, url).await.with_context(context)?;
+        if before.has_secret() && !after.has_secret() {
+            anyhow::bail!(
+                "{hook} lost its secret when its URL changed to {url}: GitHub now signs its \
+                 deliveries with nothing and the Worker refuses them; run `hooklake \
+                 rotate-secret` to give it one"
+            );
+        }
+        eprintln!(
+            "{hook} posts to {url} (was {}), still signed with its secret",
+            before.url.as_deref().unwrap_or("no URL")
+        );
+    }
+    Ok(())
+}

@@ -342,3 +342,60 @@ def test_worker_key_rotation_swaps_both_halves_at_once_and_deletes_the_old_key(a
         assert [k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]] == [key["AccessKeyId"]]
     finally:
         cloudflare.close()
+
+
+def hook_url(github, url):
+    return procs.run([str(BIN_DIR / "hooklake"), "hook-url", "--hook", "repo:octo/hooks-repo:7", "--url", url],
+                     env=dict(os.environ, HOOKLAKE_GITHUB_TOKEN="ghp_test", HOOKLAKE_GITHUB_API_URL=github),
+                     capture_output=True, text=True, timeout=60)
+
+
+def test_moving_the_webhook_url_keeps_every_delivery_accepted(worker, aws_resources, github):
+    """A deployment moves its webhook (workers.dev to the zone's hostname,
+    docs/deploy.md): `hooklake hook-url` sends GitHub the URL alone, so the
+    hook keeps the secret the Worker checks."""
+    github_call("PATCH", f"{github}/{HOOK}/config",
+                {"url": "https://hooklake-edge.example.workers.dev/", "content_type": "json", "secret": SECRET})
+    moved = hook_url(github, worker)
+    assert moved.returncode == 0, moved.stderr
+    assert "still signed with its secret" in moved.stderr, moved.stderr
+    config = github_call("GET", f"{github}/{HOOK}/config")
+    assert (config["url"], config["secret"], config["content_type"]) == (worker, "********", "json")
+    signing = github_call("GET", f"{github}/_fake/hook-secret?hook={HOOK}")["secret"]
+    assert signing == SECRET
+    assert post(worker, "pull_request", merged_payload(), secret=signing)[0] == 202
+    again = hook_url(github, worker)
+    assert again.returncode == 0 and "already posts to" in again.stderr, again.stderr
+
+    # What Terraform's update of the hook sent instead: the whole
+    # configuration with the secret its state holds, none. GitHub then signs
+    # with nothing, and the Worker refuses every delivery.
+    github_call("PATCH", f"{github}/{HOOK}/config", {"url": worker, "content_type": "json", "secret": ""})
+    assert post(worker, "pull_request", merged_payload(), secret="")[0] == 401
+    drain(aws_resources)
+
+
+def test_a_key_rotation_that_fails_leaves_no_second_key(moto, tmp_path):
+    """wrangler fails after IAM made the new key: the key is deleted again,
+    the Worker's key stays, and the next run is not stopped at two keys."""
+    from conftest import ROOT, aws
+
+    iam = aws("iam", moto)
+    user = f"hooklake-edge-failing-{os.getpid()}"
+    iam.create_user(UserName=user, Path="/hooklake/")
+    first = iam.create_access_key(UserName=user)["AccessKey"]
+    wrangler = tmp_path / "wrangler"
+    wrangler.write_text("#!/bin/sh\n[ \"$1 $2\" = 'secret bulk' ] && { echo 'Cloudflare: 500' >&2; exit 1; }\necho '[]'\n")
+    wrangler.chmod(0o755)
+    env = dict(os.environ, AWS_ENDPOINT_URL=moto, AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing",
+               AWS_SECRET_ACCESS_KEY="testing")
+    run = lambda: procs.run([os.environ.get("HOOKLAKE_PYTHON", "python3"), "scripts/rotate-worker-key.py", "--user", user,
+                             "--overlap", "0", "--wrangler", str(wrangler)],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    for _ in range(2):
+        failed = run()
+        assert failed.returncode != 0 and "wrangler secret bulk failed" in failed.stderr, failed.stderr
+        assert "was deleted again" in failed.stderr, failed.stderr
+        assert "two access keys" not in failed.stderr, failed.stderr
+        keys = [k["AccessKeyId"] for k in iam.list_access_keys(UserName=user)["AccessKeyMetadata"]]
+        assert keys == [first["AccessKeyId"]], keys

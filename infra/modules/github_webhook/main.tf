@@ -8,6 +8,13 @@
 # once for a new Worker (--only-if-unset), .github/workflows/rotate.yml on a
 # schedule. GitHub answers a hook's secret as "********", so what Terraform
 # reads back reveals nothing, and it ignores the secret so it never unsets it.
+#
+# Terraform also never changes a hook's URL: the provider's update sends the
+# whole configuration, secret included, and the secret it holds is none, so
+# GitHub would sign every later delivery with nothing and the Worker would
+# refuse them all. A new hook is created at var.url; an existing one is moved
+# by `hooklake hook-url`, which sends GitHub the URL alone
+# (scripts/deploy-worker.sh, after every deploy).
 
 locals {
   configuration = {
@@ -30,7 +37,7 @@ resource "github_repository_webhook" "this" {
   }
 
   lifecycle {
-    ignore_changes = [configuration[0].secret]
+    ignore_changes = [configuration[0].secret, configuration[0].url]
   }
 }
 
@@ -46,6 +53,6 @@ resource "github_organization_webhook" "this" {
   }
 
   lifecycle {
-    ignore_changes = [configuration[0].secret]
+    ignore_changes = [configuration[0].secret, configuration[0].url]
   }
 }

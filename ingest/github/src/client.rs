@@ -310,6 +310,61 @@ impl GitHubClient {
             .map_err(|e| transport(&url, e))?;
         self.check(response, &url).await.map(drop)
     }
+
+    /// Points `hook` at `url` ("Update a webhook configuration": only `url`
+    /// is sent, so the secret GitHub signs with stays as it is, unlike an
+    /// update that sends the whole configuration) and returns the
+    /// configuration GitHub answers.
+    pub async fn set_hook_url(&self, hook: &Hook, url: &str) -> Result<HookConfig, GitHubError> {
+        self.hook_config_request(hook, Some(url)).await
+    }
+
+    /// `hook`'s configuration as GitHub answers it (a set secret reads
+    /// `********`).
+    pub async fn hook_config(&self, hook: &Hook) -> Result<HookConfig, GitHubError> {
+        self.hook_config_request(hook, None).await
+    }
+
+    async fn hook_config_request(
+        &self,
+        hook: &Hook,
+        new_url: Option<&str>,
+    ) -> Result<HookConfig, GitHubError> {
+        let url = format!("{}{}", self.api_url, hook.config_path());
+        let bearer = self.hook_bearer(hook).await?;
+        let request = match new_url {
+            Some(new_url) => self
+                .request(reqwest::Method::PATCH, &url, &bearer)
+                .json(&serde_json::json!({ "url": new_url })),
+            None => self.request(reqwest::Method::GET, &url, &bearer),
+        };
+        let response = request.send().await.map_err(|e| transport(&url, e))?;
+        let response = self.check(response, &url).await?;
+        response.json().await.map_err(|e| GitHubError::Unexpected {
+            status: 200,
+            url: url.clone(),
+            message: format!("not a webhook configuration: {e}"),
+        })
+    }
+}
+
+/// A webhook's configuration, the fields hooklake reads (GitHub's
+/// `webhook-config`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct HookConfig {
+    /// Where GitHub posts deliveries.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// `********` when a secret is set; absent or empty when none is.
+    #[serde(default)]
+    pub secret: Option<String>,
+}
+
+impl HookConfig {
+    /// Whether GitHub signs this hook's deliveries.
+    pub fn has_secret(&self) -> bool {
+        self.secret.as_deref().is_some_and(|s| !s.is_empty())
+    }
 }
 
 impl GitHubClient {
