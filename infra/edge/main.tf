@@ -9,15 +9,24 @@
 #
 # A workers.dev address cannot have zone rules: this root moves the webhook
 # to `https://<hostname><webhook_path>` (output webhook_url: set it as
-# infra/example's worker_url, which the GitHub webhook points at).
+# infra/example's worker_url, which the GitHub webhook points at). The route
+# to the Worker is wrangler's (scripts/deploy-worker.sh deploys with
+# `--route <hostname>/*`), and with a route wrangler turns the workers.dev
+# address off; preview URLs are off in wrangler.toml. So no address of the
+# Worker is left outside these rules.
+#
+# Which fields the rate rule may use depends on the zone's plan
+# (var.zone_plan; ./rules picks them).
 #
 # Each ruleset owns its phase's entry point in the zone: a zone that already
 # has custom firewall or rate-limiting rules keeps them in one place, so
 # merge them here (docs/deploy.md, "A rule before the Worker").
 
-locals {
-  on_the_webhook_host = "http.host eq \"${var.hostname}\""
-  the_webhook         = "${local.on_the_webhook_host} and http.request.method eq \"POST\" and http.request.uri.path eq \"${var.webhook_path}\""
+module "rules" {
+  source       = "./rules"
+  zone_plan    = var.zone_plan
+  hostname     = var.hostname
+  webhook_path = var.webhook_path
 }
 
 # A hostname served only by the Worker: the documented placeholder address
@@ -32,12 +41,6 @@ resource "cloudflare_dns_record" "webhook" {
   comment = "hooklake: the GitHub webhook's Worker"
 }
 
-resource "cloudflare_workers_route" "webhook" {
-  zone_id = var.zone_id
-  pattern = "${var.hostname}/*"
-  script  = var.worker_name
-}
-
 resource "cloudflare_ruleset" "firewall" {
   zone_id     = var.zone_id
   name        = "hooklake: only webhook deliveries"
@@ -47,7 +50,7 @@ resource "cloudflare_ruleset" "firewall" {
   rules = [{
     ref         = "hooklake_only_webhook_posts"
     description = "Block anything but a POST to ${var.webhook_path} on ${var.hostname}"
-    expression  = "${local.on_the_webhook_host} and not (http.request.method eq \"POST\" and http.request.uri.path eq \"${var.webhook_path}\")"
+    expression  = module.rules.firewall_expression
     action      = "block"
     enabled     = true
   }]
@@ -62,11 +65,11 @@ resource "cloudflare_ruleset" "rate_limit" {
   rules = [{
     ref         = "hooklake_webhook_rate"
     description = "More than ${var.requests_per_10_seconds} POSTs in 10 s from one source address"
-    expression  = local.the_webhook
+    expression  = module.rules.rate_limit_expression
     action      = "block"
     enabled     = true
     ratelimit = {
-      characteristics     = ["cf.colo.id", "ip.src"]
+      characteristics     = module.rules.rate_limit_characteristics
       period              = 10
       requests_per_period = var.requests_per_10_seconds
       mitigation_timeout  = 10

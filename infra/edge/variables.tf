@@ -9,19 +9,14 @@ variable "hostname" {
 }
 
 variable "webhook_path" {
-  description = "The path GitHub posts to (the webhook URL's path)."
+  description = "The path GitHub posts to (the webhook URL's path). On a Free zone the rate rule can match the path alone, on every hostname of the zone: give the webhook a path of its own."
   type        = string
-  default     = "/"
-  validation {
-    condition     = startswith(var.webhook_path, "/")
-    error_message = "The path starts with /."
-  }
+  default     = "/github-webhook"
 }
 
-variable "worker_name" {
-  description = "The Worker's name (wrangler.toml's name)."
+variable "zone_plan" {
+  description = "The zone's Cloudflare plan (free, pro, business, enterprise): which fields the rate-limiting rule may use."
   type        = string
-  default     = "hooklake-edge"
 }
 
 variable "requests_per_10_seconds" {
