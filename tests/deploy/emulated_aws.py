@@ -153,7 +153,7 @@ class Terraform:
         for record in re.split(r"\n(?=\d{4}-\d\d-\d\dT)", pathlib.Path(log).read_text(errors="replace")):
             if "HTTP Request Sent" not in record:
                 continue
-            service, operation = re.search(r"rpc\.service=(\S+)", record), re.search(r"rpc\.method=(\S+)", record)
+            service, operation = re.search(r'rpc\.service=("[^"]*"|\S+)', record), re.search(r"rpc\.method=(\S+)", record)
             if service and operation:
                 seen.setdefault((service.group(1).strip('"'), operation.group(1)), None)
         return list(seen)
