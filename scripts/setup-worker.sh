@@ -23,7 +23,7 @@ lock_version() { # the version of crate $1 in Cargo.lock
 }
 install_tool() { # crate, version, binary
   local have
-  have="$(".tools/bin/$3" --version 2>/dev/null | awk '{print $2}' || true)"
+  have="$(".tools/bin/$3" --version 2>/dev/null | awk '{print $NF}' || true)"  # worker-build prints the version alone
   if [[ "$have" != "$2" ]]; then
     log "cargo install $1 $2 (once per machine; a few minutes)"
     # One target dir for both tools (their common crates compile once), and
