@@ -594,8 +594,12 @@ struct SendArgs {
 fn init_logs(format: LogFormat, default_level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default_level));
+    // Colours only for a person at a terminal (https://no-color.org).
+    let colour = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(colour)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -653,7 +657,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             print!("{}", query::render(&batches, args.format)?);
         }
         Command::Compact(args) => {
-            let lake = maintain::Lake::open(&args.lake.lake).await?;
+            let lake = maintain::Lake::open_existing(&args.lake.lake).await?;
             let request = maintain::CompactRequest {
                 selection: args.select.selection()?,
                 options: hooklake_maintain::compact::CompactOptions {
@@ -691,7 +695,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Status(args) => {
-            let lake = maintain::Lake::open(&args.lake.lake).await?;
+            let lake = maintain::Lake::open_existing(&args.lake.lake).await?;
             let clean = maintain::status(
                 &lake,
                 &args.select.selection()?,

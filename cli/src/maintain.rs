@@ -38,6 +38,21 @@ impl Lake {
     }
 }
 
+impl Lake {
+    /// [`Lake::open`] for work on what a lake already holds (`compact`,
+    /// `status`): a local directory that does not exist is an error before
+    /// any work, as for `query`, not an empty lake.
+    pub async fn open_existing(location: &str) -> anyhow::Result<Lake> {
+        anyhow::ensure!(
+            location.starts_with("s3://") || std::path::Path::new(location).is_dir(),
+            "lake directory {location} does not exist; nothing has been ingested there yet \
+             (start `hooklake serve --lake {location}` or run `hooklake import --lake {location} FILE`), \
+             or pass --lake DIR or s3://BUCKET/PREFIX"
+        );
+        Lake::open(location).await
+    }
+}
+
 /// Runs `$body` with `$lake` bound to the concrete lake (the lake trait's
 /// async methods rule out `dyn`).
 macro_rules! with_lake {

@@ -241,3 +241,29 @@ fn ddl_prints_the_generated_statement() {
         hooklake_schema::catalog::athena_ddl("s3://bucket/prs")
     );
 }
+
+#[test]
+fn compact_and_status_of_a_missing_lake_say_so_before_any_work() {
+    for command in ["compact", "status"] {
+        let out = run(hooklake().args([command, "--lake", "/nonexistent/lake"]));
+        assert!(!out.status.success(), "{command}");
+        let stderr = stderr_of(&out);
+        assert!(stderr.contains("does not exist"), "{command}: {stderr}");
+        assert!(!stderr.contains("compacted 0"), "{command}: {stderr}");
+        assert!(!std::path::Path::new("/nonexistent/lake").exists());
+    }
+}
+
+#[test]
+fn logs_carry_no_colour_codes_when_standard_error_is_not_a_terminal() {
+    let out = run(hooklake()
+        .env_remove("HOOKLAKE_WEBHOOK_SECRET")
+        .env_remove("HOOKLAKE_GITHUB_TOKEN")
+        .env_remove("NO_COLOR")
+        .env("RUST_LOG", "info")
+        .arg("demo"));
+    let stderr = stderr_of(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains(" INFO "), "the demo logs at info: {stderr}");
+    assert!(!stderr.contains('\u{1b}'), "{stderr}");
+}
