@@ -10,7 +10,11 @@ SIGTERM) are killed at exit, so an interrupted run leaves nothing behind.
 import atexit
 import os
 import signal
+import socket
 import subprocess
+import time
+import urllib.error
+import urllib.request
 
 GRACE_SECONDS = 10
 
@@ -88,3 +92,26 @@ def _on_sigterm(signum, frame):
 
 if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
     signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def free_port():
+    """A TCP port on loopback that is free now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(url, timeout=90, process=None):
+    """Until `url` answers anything over HTTP; fails at once if `process` exits."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return
+        except urllib.error.HTTPError:
+            return  # any HTTP answer means it is up
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not come up")

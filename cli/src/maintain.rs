@@ -36,9 +36,7 @@ impl Lake {
             Ok(Lake::Local(lake))
         }
     }
-}
 
-impl Lake {
     /// [`Lake::open`] for work on what a lake already holds (`compact`,
     /// `status`): a local directory that does not exist is an error before
     /// any work, as for `query`, not an empty lake.

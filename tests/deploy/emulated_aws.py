@@ -101,17 +101,7 @@ def emulated_account(python_bin_dir, port, log=os.devnull):
                        env=env, stdout=subprocess.DEVNULL, stderr=open(log, "a"))
     endpoint = f"http://127.0.0.1:{port}"
     try:
-        import time
-        import urllib.request
-        deadline = time.time() + 60
-        while True:
-            try:
-                urllib.request.urlopen(endpoint + "/moto-api/", timeout=2)
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError("moto's server did not come up")
-                time.sleep(0.2)
+        procs.wait_for(endpoint + "/moto-api/", timeout=60, process=proc)
         yield Account(endpoint)
     finally:
         procs.stop(proc)
@@ -192,10 +182,3 @@ def leave_out(copy_root):
         file.write_text(text.replace(opening, opening + "\n  count = 0 # left out by the rehearsal", 1))
         said.append(f"{opening.rstrip(' {')} ({path}): {why}")
     return said
-
-
-def free_port():
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]

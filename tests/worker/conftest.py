@@ -11,7 +11,6 @@ import http.server
 import json
 import os
 import pathlib
-import socket
 import subprocess
 import threading
 import time
@@ -24,6 +23,7 @@ import boto3
 import pytest
 
 import procs
+from procs import free_port, wait_for  # noqa: F401 - tests import them from here too
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "octokit-webhooks"
@@ -31,27 +31,6 @@ SECRET = "worker-secret"
 PREVIOUS_SECRET = "worker-previous-secret"
 BUCKET = "hooklake-lake"
 REGION = "us-east-1"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(url, timeout=90, process=None):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return  # any HTTP answer means it is up
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
 
 
 @contextlib.contextmanager

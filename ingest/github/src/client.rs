@@ -300,15 +300,8 @@ impl GitHubClient {
         hook: &Hook,
         secret: &SecretString,
     ) -> Result<(), GitHubError> {
-        let url = format!("{}{}", self.api_url, hook.config_path());
-        let bearer = self.hook_bearer(hook).await?;
-        let response = self
-            .request(reqwest::Method::PATCH, &url, &bearer)
-            .json(&serde_json::json!({ "secret": secret.expose_secret() }))
-            .send()
-            .await
-            .map_err(|e| transport(&url, e))?;
-        self.check(response, &url).await.map(drop)
+        let update = serde_json::json!({ "secret": secret.expose_secret() });
+        self.hook_config_request(hook, Some(update)).await.map(drop)
     }
 
     /// Points `hook` at `url` ("Update a webhook configuration": only `url`
@@ -316,7 +309,8 @@ impl GitHubClient {
     /// update that sends the whole configuration) and returns the
     /// configuration GitHub answers.
     pub async fn set_hook_url(&self, hook: &Hook, url: &str) -> Result<HookConfig, GitHubError> {
-        self.hook_config_request(hook, Some(url)).await
+        self.hook_config_request(hook, Some(serde_json::json!({ "url": url })))
+            .await
     }
 
     /// `hook`'s configuration as GitHub answers it (a set secret reads
@@ -325,17 +319,19 @@ impl GitHubClient {
         self.hook_config_request(hook, None).await
     }
 
+    /// `GET` `hook`'s configuration, or `PATCH` it with `update` (only the
+    /// fields sent change), and the configuration GitHub answers.
     async fn hook_config_request(
         &self,
         hook: &Hook,
-        new_url: Option<&str>,
+        update: Option<serde_json::Value>,
     ) -> Result<HookConfig, GitHubError> {
         let url = format!("{}{}", self.api_url, hook.config_path());
         let bearer = self.hook_bearer(hook).await?;
-        let request = match new_url {
-            Some(new_url) => self
+        let request = match update {
+            Some(update) => self
                 .request(reqwest::Method::PATCH, &url, &bearer)
-                .json(&serde_json::json!({ "url": new_url })),
+                .json(&update),
             None => self.request(reqwest::Method::GET, &url, &bearer),
         };
         let response = request.send().await.map_err(|e| transport(&url, e))?;
