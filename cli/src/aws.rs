@@ -9,7 +9,7 @@ use hooklake_github::Credentials;
 pub use hooklake_aws::{queue::Queue, state::S3State as State, S3Lake};
 /// Never made without the `aws` feature: [`state`] fails first.
 #[cfg(not(feature = "aws"))]
-pub use hooklake_maintain::state::StateFile as State;
+pub use hooklake_github::state::StateFile as State;
 
 /// The lake at `s3://BUCKET/PREFIX`.
 #[cfg(feature = "aws")]

@@ -4,16 +4,16 @@
 
 use anyhow::Context;
 use hooklake_github::pulls::MergedRange;
+use hooklake_github::state::{StateFile, StateStore};
 use hooklake_github::Enricher;
-use hooklake_ingest::lake::LakeStore;
 use hooklake_maintain::backfill::{
     self, Backfill, BackfillOptions, BackfillProgress, BackfillReport, IntoLake,
 };
-use hooklake_maintain::state::{StateFile, StateStore};
 use hooklake_maintain::verify::{self, VerifyReport};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::maintain::{Lake, StatusFormat};
+use crate::lake::Lake;
+use crate::maintain::StatusFormat;
 
 /// The state file used when none is given: one per repository, in the
 /// current directory.
@@ -94,16 +94,12 @@ async fn into<T: StateStore>(
         Some(url) => return Err(crate::aws::needs_aws(&format!("--queue-url {url}"))),
         None => None,
     };
-    Ok(match (lake, &queue) {
-        (Lake::Local(l), None) => backfill::backfill(job, l, &IntoLake(l), store, bar).await?,
+    Ok(match &queue {
+        None => backfill::backfill(job, lake, &IntoLake(lake), store, bar).await?,
         #[cfg(feature = "aws")]
-        (Lake::S3(l), None) => backfill::backfill(job, l, &IntoLake(l), store, bar).await?,
-        #[cfg(feature = "aws")]
-        (Lake::Local(l), Some(q)) => backfill::backfill(job, l, q, store, bar).await?,
-        #[cfg(feature = "aws")]
-        (Lake::S3(l), Some(q)) => backfill::backfill(job, l, q, store, bar).await?,
+        Some(queue) => backfill::backfill(job, lake, queue, store, bar).await?,
         #[cfg(not(feature = "aws"))]
-        (_, Some(never)) => match *never {},
+        Some(never) => match *never {},
     })
 }
 
@@ -114,21 +110,6 @@ pub async fn verify(
     repository: &str,
     range: MergedRange,
     lake: &Lake,
-    repair: bool,
-    options: &BackfillOptions,
-) -> anyhow::Result<(VerifyReport, Option<BackfillReport>)> {
-    match lake {
-        Lake::Local(l) => verify_in(enricher, repository, range, l, repair, options).await,
-        #[cfg(feature = "aws")]
-        Lake::S3(l) => verify_in(enricher, repository, range, l, repair, options).await,
-    }
-}
-
-async fn verify_in<L: LakeStore>(
-    enricher: &Enricher,
-    repository: &str,
-    range: MergedRange,
-    lake: &L,
     repair: bool,
     options: &BackfillOptions,
 ) -> anyhow::Result<(VerifyReport, Option<BackfillReport>)> {

@@ -5,8 +5,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use hooklake_ingest::local::LocalLake;
 use hooklake_ingest::plan::PlannedFile;
+use hooklake_ingest::put::{put_files, Sink};
 use hooklake_ingest::rows::row_from_line;
 use hooklake_ingest::stream::{PartitionedWriter, WriterLimits};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -33,13 +33,28 @@ pub struct ImportReport {
     pub failed: Vec<LineError>,
 }
 
-fn put_all(
-    lake: &LocalLake,
+/// Files put at once: a few objects in flight hide S3's latency; a local
+/// lake's fsyncs gain nothing from more.
+const PARALLEL_PUTS: usize = 4;
+
+/// Puts `files` through the pipeline's put stage. Import reads on a blocking
+/// thread, so it waits here for the async sink; the first file the lake
+/// refuses ends the import (files are keyed by their deliveries, so running
+/// it again after fixing the cause writes the same files, no duplicates).
+fn put_all<S: Sink>(
+    lake: &S,
     files: Vec<PlannedFile>,
     report: &mut ImportReport,
 ) -> anyhow::Result<()> {
-    for file in files {
-        lake.put(&file.key, &file.bytes)?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Handle::current();
+    let written = runtime
+        .block_on(put_files(lake, files, PARALLEL_PUTS))
+        .all_written()
+        .map_err(|file| anyhow::anyhow!("{file}"))?;
+    for file in written {
         report.rows += file.rows;
         report.files_written += 1;
     }
@@ -54,8 +69,11 @@ fn put_all(
 /// hold, so importing the same input again overwrites instead of
 /// duplicating. Rows are not enriched here: they say `pending` until lake
 /// maintenance looks them up.
-pub fn import(
-    lake: &LocalLake,
+///
+/// Runs on a blocking thread of a Tokio runtime (`spawn_blocking`): it reads
+/// synchronously and waits on the runtime for each put.
+pub fn import<S: Sink>(
+    lake: &S,
     files: &[PathBuf],
     limits: WriterLimits,
 ) -> anyhow::Result<ImportReport> {

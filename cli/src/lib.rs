@@ -17,6 +17,7 @@ pub mod github;
 pub mod import;
 #[cfg(feature = "aws")]
 pub mod ingest;
+pub mod lake;
 pub mod maintain;
 pub mod query;
 pub mod redeliver;

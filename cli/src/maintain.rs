@@ -3,65 +3,15 @@
 
 use std::time::Instant;
 
-use anyhow::Context;
+use crate::lake::Lake;
 use hooklake_github::Enricher;
 use hooklake_ingest::lake::LakeStore;
-use hooklake_ingest::local::LocalLake;
 use hooklake_maintain::compact::{
     self, CompactOptions, CompactReport, PartitionOutcome, PartitionPlan, Progress,
 };
 use hooklake_maintain::select::Selection;
 use hooklake_maintain::status::{self, LakeStatus, PartitionStatus};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-
-/// A lake given on the command line: a directory, or `s3://BUCKET/PREFIX`.
-pub enum Lake {
-    Local(LocalLake),
-    #[cfg(feature = "aws")]
-    S3(crate::aws::S3Lake),
-}
-
-impl Lake {
-    /// Opens the lake at `location`.
-    pub async fn open(location: &str) -> anyhow::Result<Lake> {
-        if location.starts_with("s3://") {
-            #[cfg(feature = "aws")]
-            return Ok(Lake::S3(crate::aws::lake(location).await?));
-            #[cfg(not(feature = "aws"))]
-            return Err(crate::aws::needs_aws(&format!("the lake {location}")));
-        } else {
-            let lake = LocalLake::open(location).with_context(|| {
-                format!("cannot use lake directory {location}; give a writable directory or s3://BUCKET/PREFIX with --lake")
-            })?;
-            Ok(Lake::Local(lake))
-        }
-    }
-
-    /// [`Lake::open`] for work on what a lake already holds (`compact`,
-    /// `status`): a local directory that does not exist is an error before
-    /// any work, as for `query`, not an empty lake.
-    pub async fn open_existing(location: &str) -> anyhow::Result<Lake> {
-        anyhow::ensure!(
-            location.starts_with("s3://") || std::path::Path::new(location).is_dir(),
-            "lake directory {location} does not exist; nothing has been ingested there yet \
-             (start `hooklake serve --lake {location}` or run `hooklake import --lake {location} FILE`), \
-             or pass --lake DIR or s3://BUCKET/PREFIX"
-        );
-        Lake::open(location).await
-    }
-}
-
-/// Runs `$body` with `$lake` bound to the concrete lake (the lake trait's
-/// async methods rule out `dyn`).
-macro_rules! with_lake {
-    ($lake:expr, |$l:ident| $body:expr) => {
-        match $lake {
-            Lake::Local($l) => $body,
-            #[cfg(feature = "aws")]
-            Lake::S3($l) => $body,
-        }
-    };
-}
 
 /// A progress bar over the bytes of the partitions being rewritten.
 struct Bar {
@@ -111,7 +61,7 @@ pub async fn compact(
     request: CompactRequest,
     enricher: &Enricher,
 ) -> anyhow::Result<bool> {
-    with_lake!(lake, |l| compact_in(l, request, enricher).await)
+    compact_in(lake, request, enricher).await
 }
 
 async fn compact_in<L: LakeStore>(
@@ -249,8 +199,7 @@ pub async fn status(
     small_file_bytes: u64,
     format: StatusFormat,
 ) -> anyhow::Result<bool> {
-    let status = with_lake!(lake, |l| status::status(l, selection, small_file_bytes)
-        .await)?;
+    let status = status::status(lake, selection, small_file_bytes).await?;
     match format {
         StatusFormat::Json => println!("{}", serde_json::to_string_pretty(&status)?),
         StatusFormat::Text => print!("{}", render_status(&status)),
@@ -272,10 +221,8 @@ pub async fn delivery_status(
         Some(path) => crate::serve::queue::find_delivery(path, delivery_id)?,
         None => None,
     };
-    let (rows, unreadable) =
-        with_lake!(lake, |l| status::find_delivery(l, selection, delivery_id)
-            .await)?;
-    let location = with_lake!(lake, |l| l.location());
+    let (rows, unreadable) = status::find_delivery(lake, selection, delivery_id).await?;
+    let location = lake.location();
     match format {
         StatusFormat::Json => println!(
             "{}",

@@ -1,9 +1,9 @@
-//! `hooklake redeliver`: a thin shell over `hooklake_maintain::redeliver`
+//! `hooklake redeliver`: a thin shell over `hooklake_github::redeliver`
 //! (credentials, where the state lives, output).
 
 use anyhow::Context;
 use hooklake_github::deliveries::Hook;
-use hooklake_maintain::redeliver::{self, RedeliverOptions, RedeliverReport, StateFile};
+use hooklake_github::redeliver::{self, RedeliverOptions, RedeliverReport, StateFile};
 
 use crate::github::GitHubArgs;
 use crate::maintain::StatusFormat;

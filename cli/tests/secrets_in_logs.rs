@@ -1,7 +1,7 @@
 //! Secrets never reach a log: serve run at `debug` with a webhook secret and
 //! a GitHub token, through accepted, forged and replayed deliveries and
 //! GitHub refusing the token; its whole log is searched for both.
-//! (The Lambda's log is searched in ingest/lambda/tests/lambda_e2e.rs, the
+//! (The Lambda's log is searched in lambda/tests/lambda_e2e.rs, the
 //! Worker's in tests/worker/test_worker.py.)
 
 mod common;

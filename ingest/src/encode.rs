@@ -1,9 +1,7 @@
 //! Rows → one Parquet file.
 
-use arrow_array::RecordBatch;
-use hooklake_schema::arrow::{row_schema, rows_to_batch};
-use hooklake_schema::row::PullRequestRow;
-use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
+use hooklake_schema::arrow::row_schema;
+use parquet::arrow::ArrowSchemaConverter;
 use parquet::basic::{Compression, Encoding, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
 use parquet::schema::types::ColumnPath;
@@ -164,25 +162,6 @@ fn list_value_columns() -> Vec<ColumnPath> {
         .filter(|column| column.max_rep_level() > 0)
         .map(|column| column.path().clone())
         .collect()
-}
-
-/// Encodes rows as one Parquet file (one row group: files are sized by the
-/// flush policy to a few tens of MB at most).
-pub fn encode_rows(rows: &[PullRequestRow]) -> Result<Vec<u8>, IngestError> {
-    encode_batch(&rows_to_batch(rows).map_err(encode_err)?)
-}
-
-fn encode_batch(batch: &RecordBatch) -> Result<Vec<u8>, IngestError> {
-    let mut bytes = Vec::new();
-    let mut writer = ArrowWriter::try_new(
-        &mut bytes,
-        row_schema(),
-        Some(writer_properties(FileLayout::Batch)),
-    )
-    .map_err(encode_err)?;
-    writer.write(batch).map_err(encode_err)?;
-    writer.close().map_err(encode_err)?;
-    Ok(bytes)
 }
 
 pub(crate) fn encode_err(e: impl std::fmt::Display) -> IngestError {

@@ -1,12 +1,12 @@
 //! A lake that maintenance can list, read and delete in, besides writing
-//! ([`crate::pipeline::Sink`]): a local directory ([`crate::local::LocalLake`])
+//! ([`crate::put::Sink`]): a local directory ([`crate::local::LocalLake`])
 //! or an S3 prefix (`hooklake-aws`).
 
 use std::future::Future;
 
 use hooklake_schema::partition::PARTITION_COLUMN;
 
-use crate::pipeline::Sink;
+use crate::put::Sink;
 
 /// One Parquet file of the lake.
 #[derive(Debug, Clone, PartialEq, Eq)]

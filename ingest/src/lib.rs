@@ -10,12 +10,13 @@
 //!    Hive partition and encodes zstd Parquet ([`encode`]) under keys
 //!    derived from the deliveries in each file ([`plan`]), so writing the
 //!    same deliveries again overwrites instead of duplicating.
-//! 4. **put**: a [`pipeline::Sink`]: [`local::LocalLake`] on disk (atomic,
-//!    fsynced), S3 in `hooklake-aws`.
+//! 4. **put**: [`put::put_files`] over a [`put::Sink`]: [`local::LocalLake`]
+//!    on disk (atomic, fsynced), S3 in `hooklake-aws`. Compaction puts its
+//!    files through the same function.
 //!
 //! Batches (serve, the Lambda, the poller) run all four with
 //! [`pipeline::Pipeline::run`]; `hooklake import` streams rows through the
-//! same decode, partition/encode and sink stages in bounded memory.
+//! same decode, partition/encode and put stages in bounded memory.
 //!
 //! ```
 //! use hooklake_ingest::{rows, stream::PartitionedWriter};
@@ -33,6 +34,7 @@
 //! ```
 
 pub mod alloc;
+pub mod cpu;
 pub mod encode;
 pub mod lake;
 pub mod local;
@@ -40,6 +42,7 @@ pub mod metrics;
 pub mod pipeline;
 pub mod plan;
 pub mod policy;
+pub mod put;
 pub mod rows;
 pub mod stream;
 

@@ -97,7 +97,7 @@ impl LocalLake {
     }
 }
 
-impl crate::pipeline::Sink for LocalLake {
+impl crate::put::Sink for LocalLake {
     async fn put(&self, key: String, bytes: Vec<u8>) -> Result<String, String> {
         let lake = self.clone();
         // Blocking file I/O with fsyncs: off the async threads.

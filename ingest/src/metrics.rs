@@ -73,18 +73,11 @@ pub fn oldest_message_age(
     ))
 }
 
-/// Writes `samples` as one EMF line on stdout, where the Lambda runtime
-/// (or a log agent beside the poller) hands it to CloudWatch Logs.
-/// `source` names the writer: the function's name, or the poller's.
-pub fn print_emf(samples: &[Sample], source: &str) {
-    let line = metrics::emf_line(samples, chrono::Utc::now().timestamp_millis(), source);
-    println!("{line}");
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipeline::{Failure, FailureKind, WrittenFile};
+    use crate::pipeline::{Failure, FailureKind};
+    use crate::put::WrittenFile;
 
     #[test]
     fn failure_kinds_are_declared_label_values() {
@@ -102,6 +95,7 @@ mod tests {
         let mut report = Report {
             rows: 3,
             files: vec![WrittenFile {
+                key: "k".into(),
                 location: "k".into(),
                 rows: 3,
                 bytes: 100,

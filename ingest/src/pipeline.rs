@@ -14,33 +14,24 @@
 //!   repairable statuses on the rows, not failed messages.
 //! - **partition and encode**: [`PartitionedWriter`], one file per
 //!   partition, named after the deliveries in it, one row per delivery.
-//! - **put**: a [`Sink`] (a local directory, S3) puts each file whole; a
-//!   failed put fails only the messages in that file.
+//! - **put**: [`put_files`] over a [`Sink`] (a local directory, S3), the
+//!   one put stage of every writer; a failed put fails only the messages
+//!   in that file.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::time::Instant;
 
-use futures_util::stream::{self, StreamExt};
 use hooklake_github::enrich::{EnrichReport, Enricher};
 use hooklake_schema::envelope::{Body, Envelope, StoredPayload};
 use hooklake_schema::row::PullRequestRow;
 use rayon::prelude::*;
 
+use crate::cpu::cpu_bound;
+use crate::put::{put_files, Sink, WrittenFile};
 use crate::rows::{row_from_owned_envelope, row_from_payload};
 use crate::stream::PartitionedWriter;
 use crate::IngestError;
-
-/// Where files go. A put is atomic: readers see the whole file or none.
-pub trait Sink: Sync {
-    /// Puts `bytes` under `key` (relative to the table root); returns where
-    /// the file landed (a path, or the object key), for logs.
-    fn put(
-        &self,
-        key: String,
-        bytes: Vec<u8>,
-    ) -> impl Future<Output = Result<String, String>> + Send;
-}
 
 /// Where claim-checked payloads are fetched from (the Worker stores
 /// oversize deliveries in S3 and sends a pointer).
@@ -104,18 +95,6 @@ pub struct Failure {
     pub reason: String,
 }
 
-/// A file the pipeline wrote.
-#[derive(Debug, Clone)]
-pub struct WrittenFile {
-    /// Where it landed (path or object key).
-    pub location: String,
-    pub rows: usize,
-    /// Its size in bytes.
-    pub bytes: usize,
-    /// The delivery ids in it.
-    pub deliveries: Vec<String>,
-}
-
 /// What one batch did.
 #[derive(Debug, Default)]
 pub struct Report {
@@ -170,17 +149,6 @@ pub struct Pipeline<'a, S, P> {
     /// where the other cores answer webhooks: measured, rayon's idle workers
     /// cost it deliveries per second).
     pub parallel: bool,
-}
-
-/// Runs CPU-bound work without stalling the async runtime: on a
-/// multi-threaded runtime its other tasks move to another worker meanwhile
-/// (`block_in_place`); on a current-thread runtime (the Lambda, whose only
-/// task this is) it simply runs.
-pub fn cpu_bound<R>(work: impl FnOnce() -> R) -> R {
-    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
-        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(work),
-        _ => work(),
-    }
 }
 
 /// Files put at once by default: S3 latency, not the number of
@@ -278,42 +246,20 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
         }
 
         // put, concurrently
-        let puts = planned.into_iter().map(|file| async move {
-            let (rows, deliveries, bytes) = (file.rows, file.deliveries, file.bytes.len());
-            match self.sink.put(file.key, file.bytes).await {
-                Ok(location) => {
-                    // Where each delivery landed: `grep DELIVERY_ID` finds it.
-                    for chunk in deliveries.chunks(DELIVERIES_PER_LOG_LINE) {
-                        tracing::info!(file = %location, rows, bytes, deliveries = %chunk.join(","), "file written");
-                    }
-                    Ok(WrittenFile {
-                        location,
-                        rows,
-                        bytes,
-                        deliveries,
-                    })
-                }
-                Err(error) => {
-                    tracing::error!(%error, deliveries = %deliveries.join(","), "cannot write a file; its messages will be retried");
-                    Err((deliveries, error))
-                }
+        let put = put_files(self.sink, planned, self.parallel_puts).await;
+        for file in put.written {
+            // Where each delivery landed: `grep DELIVERY_ID` finds it.
+            for chunk in file.deliveries.chunks(DELIVERIES_PER_LOG_LINE) {
+                tracing::info!(file = %file.location, rows = file.rows, bytes = file.bytes, deliveries = %chunk.join(","), "file written");
             }
-        });
-        let results: Vec<_> = stream::iter(puts)
-            .buffer_unordered(self.parallel_puts.max(1))
-            .collect()
-            .await;
-        for result in results {
-            match result {
-                Ok(file) => {
-                    for delivery in &file.deliveries {
-                        messages_of.remove(delivery);
-                    }
-                    report.rows += file.rows;
-                    report.files.push(file);
-                }
-                Err((deliveries, reason)) => unwritten.push((deliveries, reason)),
+            for delivery in &file.deliveries {
+                messages_of.remove(delivery);
             }
+            report.rows += file.rows;
+            report.files.push(file);
+        }
+        for file in put.unwritten {
+            unwritten.push((file.deliveries, file.reason));
         }
         // Whatever is left in `messages_of` is in no written file.
         let fallback = unwritten

@@ -7,7 +7,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use hooklake_github::{Credentials, Enricher, GitHubClient};
-use hooklake_ingest::pipeline::{FailureKind, Message, NoPayloadStore, Pipeline, Report, Sink};
+use hooklake_ingest::pipeline::{FailureKind, Message, NoPayloadStore, Pipeline, Report};
+use hooklake_ingest::put::Sink;
 use hooklake_schema::envelope::Envelope;
 use hooklake_tests::fake_github::{FakeGitHub, Scenario};
 use hooklake_tests::fixtures::merged_payload_for;

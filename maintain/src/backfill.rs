@@ -18,21 +18,20 @@
 //! ids, so a batch written again after a crash replaces its own files: a
 //! backfill killed at any moment and resumed writes each row once.
 
-use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, Utc};
-use hooklake_github::pulls::{closed_event_payload, merged_in_range, MergedPull, MergedRange};
-use hooklake_github::rate::waiting_out_rate_limits;
-use hooklake_github::{Enricher, GitHubClient, GitHubError};
+use hooklake_github::pulls::{closed_event_payload, MergedPull, MergedRange};
+use hooklake_github::rate::{waiting_out_rate_limits, MAX_RATE_LIMIT_WAITS};
+use hooklake_github::{Enricher, GitHubError};
 use hooklake_ingest::lake::LakeStore;
 use hooklake_ingest::pipeline::{Message, NoPayloadStore, Pipeline};
 use hooklake_schema::envelope::Envelope;
 use hooklake_schema::row::ChangedFilesStatus;
 use serde::{Deserialize, Serialize};
 
-use crate::redeliver::MAX_RATE_LIMIT_WAITS;
-use crate::state::{load_json, save_json, StateError, StateStore};
+use hooklake_github::merged::list_merged;
+use hooklake_github::state::{load_json, save_json, StateError, StateStore};
 
 /// Pull requests fetched and written together.
 pub const BATCH: usize = 100;
@@ -210,37 +209,6 @@ impl Default for BackfillOptions {
     }
 }
 
-/// Lists `repository`'s pull requests merged in `range`, oldest created
-/// first, calling `page_done` after each page with the list so far and the
-/// next page's URL (`resume`: a saved URL to continue from).
-pub async fn list_merged(
-    client: &GitHubClient,
-    repository: &str,
-    range: &MergedRange,
-    mut listed: Vec<MergedPull>,
-    resume: Option<String>,
-    mut page_done: impl AsyncFnMut(&[MergedPull], Option<&str>) -> Result<(), BackfillError>,
-) -> Result<(Vec<MergedPull>, usize), BackfillError> {
-    let mut next = resume;
-    let mut requests = 0;
-    // A pull request is listed once even if a page is read twice (a resume).
-    let mut known: HashSet<i64> = listed.iter().map(|p| p.number).collect();
-    loop {
-        let (page, following) = waiting_out_rate_limits(MAX_RATE_LIMIT_WAITS, || {
-            client.closed_pulls_page(repository, next.as_deref())
-        })
-        .await?;
-        requests += 1;
-        let (merged, passed) = merged_in_range(&page, range);
-        listed.extend(merged.into_iter().filter(|p| known.insert(p.number)));
-        next = if passed { None } else { following };
-        page_done(&listed, next.as_deref()).await?;
-        if next.is_none() {
-            return Ok((listed, requests));
-        }
-    }
-}
-
 /// One backfill: what to fetch, and with what.
 pub struct Backfill<'a> {
     /// The client (and enrichment) to use; it must have credentials.
@@ -318,7 +286,7 @@ pub async fn backfill<S: LakeStore, D: Destination, T: StateStore>(
         report.github_requests += requests;
         // Pull requests whose rows are there already (delivered, or an
         // earlier backfill) are left as they are.
-        let present = crate::verify::lake_pulls(lake, &range)
+        let present = crate::read::lake_pulls(lake, &range)
             .await
             .map_err(|e| BackfillError::Write(format!("cannot read the lake: {e}")))?;
         report.already_in_lake = listed.len();

@@ -24,9 +24,10 @@ use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use hooklake_github::enrich::Enricher;
+use hooklake_ingest::cpu::cpu_bound;
 use hooklake_ingest::lake::{LakeFile, LakeStore};
-use hooklake_ingest::pipeline::cpu_bound;
 use hooklake_ingest::plan::PlannedFile;
+use hooklake_ingest::put;
 use hooklake_ingest::stream::{PartitionedWriter, WriterLimits};
 use hooklake_schema::row::PullRequestRow;
 use serde::Serialize;
@@ -378,18 +379,19 @@ async fn put_files<L: LakeStore>(
     written: &mut HashSet<String>,
     outcome: &mut PartitionOutcome,
 ) -> Result<(), CompactError> {
+    // One file at a time: a compaction holds at most one encoded file.
+    let files = put::put_files(lake, files, 1)
+        .await
+        .all_written()
+        .map_err(|file| CompactError::Put {
+            key: file.key,
+            reason: file.reason,
+        })?;
     for file in files {
-        let (key, size, rows) = (file.key.clone(), file.bytes.len() as u64, file.rows);
-        lake.put(file.key, file.bytes)
-            .await
-            .map_err(|reason| CompactError::Put {
-                key: key.clone(),
-                reason,
-            })?;
         outcome.files_out += 1;
-        outcome.bytes_out += size;
-        outcome.rows_out += rows;
-        written.insert(key);
+        outcome.bytes_out += file.bytes as u64;
+        outcome.rows_out += file.rows;
+        written.insert(file.key);
     }
     Ok(())
 }

@@ -7,8 +7,6 @@
 //!   looked up again; crash-safe at every step.
 //! - [`backfill`]: pull requests merged in a date range, from GitHub's
 //!   API, written as the rows their deliveries would have given.
-//! - [`redeliver`]: deliveries GitHub failed to make, read from the hook's
-//!   log and asked for again, once each.
 //! - [`verify`]: the pull requests GitHub says were merged in a range that
 //!   have no row (`--repair` backfills exactly those).
 //! - [`status`]: partitions, files, small files, rows by enrichment status,
@@ -33,8 +31,6 @@
 pub mod backfill;
 pub mod compact;
 pub mod read;
-pub mod redeliver;
 pub mod select;
-pub mod state;
 pub mod status;
 pub mod verify;

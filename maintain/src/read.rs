@@ -1,12 +1,14 @@
 //! Reading lake files back: summaries (a few columns, for planning and
 //! status) and rows in batches (for rewriting), in bounded memory.
 
+use std::collections::HashSet;
 use std::fs::File;
 
 use arrow_array::{BooleanArray, RecordBatch};
 use arrow_select::filter::filter_record_batch;
+use hooklake_github::pulls::MergedRange;
+use hooklake_ingest::cpu::cpu_bound;
 use hooklake_ingest::lake::{LakeError, LakeStore};
-use hooklake_ingest::pipeline::cpu_bound;
 use hooklake_schema::arrow::as_row_batch;
 use hooklake_schema::decode::{
     rows_from_batch, summaries_from_batch, DecodeError, RowSummary, SUMMARY_COLUMNS,
@@ -14,6 +16,8 @@ use hooklake_schema::decode::{
 use hooklake_schema::row::PullRequestRow;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 use parquet::arrow::ProjectionMask;
+
+use crate::select::Selection;
 
 /// Rows decoded at a time: with payloads of tens of KB, tens of MB.
 pub const READ_BATCH_ROWS: usize = 1024;
@@ -169,4 +173,32 @@ pub fn pull_keys(file: File) -> Result<Vec<(i64, i64)>, ReadError> {
         );
     }
     Ok(out)
+}
+
+/// `(repository_id, number)` of every row in the partitions of `range`.
+pub async fn lake_pulls<L: LakeStore>(
+    lake: &L,
+    range: &MergedRange,
+) -> Result<HashSet<(i64, i64)>, ReadError> {
+    let selection = Selection {
+        since: Some(range.since),
+        until: Some(range.until),
+        partitions: Vec::new(),
+    };
+    let mut keys = HashSet::new();
+    for partition in selection.partitions(lake).await? {
+        for file in lake.files(&partition).await? {
+            let fetched = match lake.fetch(&file.key).await {
+                Ok(fetched) => fetched,
+                // Compacted away since it was listed: its rows are in a new
+                // file, which a second listing finds.
+                Err(hooklake_ingest::lake::LakeError::NotFound { .. }) => {
+                    return Box::pin(lake_pulls(lake, range)).await;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            keys.extend(cpu_bound(|| pull_keys(fetched.file))?);
+        }
+    }
+    Ok(keys)
 }

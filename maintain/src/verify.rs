@@ -1,17 +1,15 @@
 //! Proof that the lake is complete: every pull request GitHub says was
 //! merged in a date range has a row (matched by repository id and number).
 
-use std::collections::HashSet;
-
 use hooklake_github::pulls::{MergedPull, MergedRange};
 use hooklake_github::GitHubClient;
 use hooklake_ingest::lake::LakeStore;
-use hooklake_ingest::pipeline::cpu_bound;
 use serde::Serialize;
 
-use crate::backfill::{list_merged, BackfillError};
-use crate::read::{pull_keys, ReadError};
-use crate::select::Selection;
+use hooklake_github::merged::list_merged;
+use hooklake_github::GitHubError;
+
+use crate::read::{lake_pulls, ReadError};
 
 /// What a check found.
 #[derive(Debug, Clone, Serialize)]
@@ -40,37 +38,9 @@ impl VerifyReport {
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     #[error(transparent)]
-    GitHub(#[from] BackfillError),
+    GitHub(#[from] GitHubError),
     #[error("cannot read the lake: {0}")]
     Lake(#[from] ReadError),
-}
-
-/// `(repository_id, number)` of every row in the partitions of `range`.
-pub async fn lake_pulls<L: LakeStore>(
-    lake: &L,
-    range: &MergedRange,
-) -> Result<HashSet<(i64, i64)>, ReadError> {
-    let selection = Selection {
-        since: Some(range.since),
-        until: Some(range.until),
-        partitions: Vec::new(),
-    };
-    let mut keys = HashSet::new();
-    for partition in selection.partitions(lake).await? {
-        for file in lake.files(&partition).await? {
-            let fetched = match lake.fetch(&file.key).await {
-                Ok(fetched) => fetched,
-                // Compacted away since it was listed: its rows are in a new
-                // file, which a second listing finds.
-                Err(hooklake_ingest::lake::LakeError::NotFound { .. }) => {
-                    return Box::pin(lake_pulls(lake, range)).await;
-                }
-                Err(e) => return Err(e.into()),
-            };
-            keys.extend(cpu_bound(|| pull_keys(fetched.file))?);
-        }
-    }
-    Ok(keys)
 }
 
 /// Compares GitHub's merged pull requests in `range` with the lake's rows.
@@ -86,7 +56,7 @@ pub async fn verify<L: LakeStore>(
         &range,
         Vec::new(),
         None,
-        async |_, _| Ok(()),
+        async |_, _| Ok::<(), GitHubError>(()),
     )
     .await?;
     let in_lake = lake_pulls(lake, &range).await?;

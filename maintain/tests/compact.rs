@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use hooklake_github::{Credentials, Enricher, GitHubClient};
 use hooklake_ingest::lake::{Fetched, LakeError, LakeFile, LakeStore};
 use hooklake_ingest::local::LocalLake;
-use hooklake_ingest::pipeline::Sink;
+use hooklake_ingest::put::Sink;
 use hooklake_maintain::compact::{compact, CompactOptions, NoProgress, DEFAULT_TARGET_FILE_BYTES};
 use hooklake_maintain::select::Selection;
 use hooklake_maintain::status::{status, LakeStatus};

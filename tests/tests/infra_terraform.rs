@@ -839,7 +839,10 @@ fn enriched_row() -> PullRequestRow {
 
 #[test]
 fn parquet_written_by_the_ingest_core_matches_the_deployed_columns() {
-    let bytes = hooklake_ingest::encode::encode_rows(&[enriched_row()]).unwrap();
+    // Through the writer every lake file is made by.
+    let mut writer = hooklake_ingest::stream::PartitionedWriter::for_batch(10);
+    assert!(writer.push(enriched_row()).unwrap().is_empty());
+    let bytes = writer.finish_all().unwrap().remove(0).bytes;
     // Read the file's own Parquet schema, not the Arrow schema the writer
     // embeds: that is what Athena sees.
     let reader = ParquetRecordBatchReaderBuilder::try_new_with_options(

@@ -4,10 +4,8 @@
 //! benchmarks (bench/compact.sh).
 //! Usage: gen_lake LAKE_DIR [FILES] [ROWS] [DAYS]
 
-use hooklake_ingest::encode::encode_rows;
 use hooklake_ingest::local::LocalLake;
-use hooklake_ingest::plan::{file_id, file_key};
-use hooklake_schema::partition::partition_path;
+use hooklake_ingest::stream::PartitionedWriter;
 use hooklake_schema::row::PullRequestRow;
 
 fn main() -> anyhow::Result<()> {
@@ -31,10 +29,14 @@ fn main() -> anyhow::Result<()> {
                 &payload,
             )?);
         }
-        let mut ids: Vec<String> = batch.iter().map(|r| r.delivery_id.clone()).collect();
-        ids.sort();
-        let key = file_key(&partition_path(&batch[0]), &file_id(&ids));
-        lake.put(&key, &encode_rows(&batch)?)?;
+        // Encoded and named as a batch of the pipeline encodes and names it.
+        let mut writer = PartitionedWriter::for_batch(rows.max(1));
+        for row in batch {
+            anyhow::ensure!(writer.push(row)?.is_empty(), "one file per batch");
+        }
+        for file in writer.finish_all()? {
+            lake.put(&file.key, &file.bytes)?;
+        }
     }
     Ok(())
 }

@@ -8,9 +8,11 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use hooklake_edge::{
-    decide, precheck, Decision, HeaderLookup, Request, WebhookSecrets, MAX_BODY_BYTES,
+use hooklake_edge::intake::{
+    answer_unread, claimed_delivery, Answer, HandOff, HandedOff, Intake, NoReplayStore,
 };
+use hooklake_edge::{HeaderLookup, WebhookSecrets, MAX_BODY_BYTES};
+use hooklake_schema::envelope::Envelope;
 
 use super::batcher::WriteHealth;
 use super::metrics::ServeMetrics;
@@ -58,90 +60,68 @@ fn json_response(status: u16, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-/// An answer for a reason of serve's own rather than the edge core's
-/// decision (the body could not be read, the queue could not store it):
-/// logged and counted like every answer.
-fn refuse(
-    app: &AppState,
-    delivery: &str,
-    status: u16,
-    outcome: &str,
-    reason: &str,
-    message: &str,
-) -> Response {
-    // At info like every answer: a flood of these must not flood the log.
-    tracing::info!(delivery_id = %delivery, status, outcome, reason, "delivery");
-    app.metrics.delivery(outcome, reason);
-    json_response(
-        status,
-        serde_json::json!({"outcome": outcome, "reason": reason, "message": message}).to_string(),
-    )
+/// Carries out an answer: one log line, the `deliveries` metric, the response.
+fn answer(app: &AppState, delivery: &str, answer: Answer, bytes: usize) -> Response {
+    // At info for every answer: a flood of refusals must not flood the log.
+    tracing::info!(
+        delivery_id = %delivery,
+        status = answer.status,
+        outcome = answer.outcome,
+        reason = answer.reason,
+        bytes,
+        "delivery"
+    );
+    app.metrics.delivery(answer.outcome, answer.reason);
+    json_response(answer.status, answer.body)
+}
+
+/// The queue file as the intake's durable hand-off. It keeps delivery ids
+/// for the replay window itself, so it is also serve's replay check.
+struct QueueHandOff<'a>(&'a DurableQueue);
+
+impl HandOff for QueueHandOff<'_> {
+    async fn hand_off(&self, envelope: Envelope) -> Result<HandedOff, String> {
+        match self
+            .0
+            .append(&envelope.delivery_id, envelope.to_line())
+            .await
+        {
+            Ok(Appended::Duplicate) => Ok(HandedOff::AlreadyStored),
+            Ok(_) => Ok(HandedOff::Stored),
+            Err(err) => Err(err.to_string()),
+        }
+    }
 }
 
 async fn webhook(State(app): State<Arc<AppState>>, request: HttpRequest) -> Response {
     let (parts, body) = request.into_parts();
     let (method, headers) = (parts.method, parts.headers);
     let lookup = Headers(&headers);
-    let claimed_delivery = lookup
-        .header("x-github-delivery")
-        .unwrap_or("-")
-        .chars()
-        .take(64)
-        .collect::<String>();
+    let claimed = claimed_delivery(&lookup).to_owned();
     // The headers alone may decide (a wrong method, an oversize length);
     // otherwise the body is read within the byte budget and the timeout.
-    let early = precheck(method.as_str(), &lookup);
-    let body = match early {
-        Some(_) => Bytes::new(),
-        None => match read_body(&app, &headers, body).await {
-            Ok(body) => body,
-            Err((status, outcome, reason, message)) => {
-                return refuse(&app, &claimed_delivery, status, outcome, reason, message)
-            }
-        },
-    };
-    let mut decision = early.unwrap_or_else(|| {
-        decide(
-            &Request::new(method.as_str(), &lookup, &body),
-            &app.secrets,
-            chrono::Utc::now(),
-        )
-    });
-    if let Decision::Accept(envelope) = &decision {
-        let appended = app
-            .queue
-            .append(&envelope.delivery_id, envelope.to_line())
-            .await;
-        if let Ok(Appended::Duplicate) = appended {
-            decision = Decision::Duplicate(envelope.delivery_id.clone());
-        } else if let Err(err) = appended {
-            tracing::error!(delivery_id = %envelope.delivery_id, error = %err, "could not make the delivery durable; answering 503 so GitHub records a failure to redeliver");
-            app.metrics
-                .record(&[Sample::labelled(&metrics::FAILURES, "queue", 1.0)]);
-            return refuse(
-                &app,
-                &claimed_delivery,
-                503,
-                "error",
-                "queue_unavailable",
-                "the delivery could not be stored; redeliver it",
-            );
-        }
+    if let Some(early) = answer_unread(method.as_str(), &lookup) {
+        return answer(&app, &claimed, early, 0);
     }
-    tracing::info!(
-        delivery_id = %claimed_delivery,
-        status = decision.status(),
-        outcome = decision.outcome(),
-        reason = decision.reason(),
-        bytes = body.len(),
-        "delivery"
-    );
-    app.metrics.delivery(decision.outcome(), decision.reason());
-    json_response(decision.status(), decision.response_body())
+    let body = match read_body(&app, &headers, body).await {
+        Ok(body) => body,
+        Err(refusal) => return answer(&app, &claimed, refusal, 0),
+    };
+    let intake = Intake {
+        secrets: &app.secrets,
+        replays: &NoReplayStore,
+        hand_off: &QueueHandOff(&app.queue),
+    };
+    let received = intake
+        .receive(method.as_str(), &lookup, &body, chrono::Utc::now())
+        .await;
+    if let Some(error) = &received.hand_off_error {
+        tracing::error!(delivery_id = %claimed, %error, "could not make the delivery durable; answering 503 so GitHub records a failure to redeliver");
+        app.metrics
+            .record(&[Sample::labelled(&metrics::FAILURES, "queue", 1.0)]);
+    }
+    answer(&app, &claimed, received.answer, body.len())
 }
-
-/// Why a body was not read: status, outcome, reason, message.
-type Unread = (u16, &'static str, &'static str, &'static str);
 
 /// Reads a body of at most [`MAX_BODY_BYTES`] + 1 bytes (one over reaches
 /// the core, which answers 413), holding its share of the byte budget
@@ -150,16 +130,15 @@ async fn read_body(
     app: &AppState,
     headers: &HeaderMap,
     body: axum::body::Body,
-) -> Result<Bytes, Unread> {
+) -> Result<Bytes, Answer> {
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok())
         .unwrap_or(MAX_BODY_BYTES as u64 + 1);
     let Some(_reserved) = app.body_budget.reserve(declared) else {
-        return Err((
+        return Err(Answer::error(
             503,
-            "error",
             "busy",
             "serve is receiving too many bodies at once; GitHub can redeliver this one",
         ));
@@ -172,21 +151,18 @@ async fn read_body(
     {
         Ok(Ok(bytes)) => Ok(bytes),
         // Over the cap without a Content-Length that said so.
-        Ok(Err(_)) if declared > MAX_BODY_BYTES as u64 => Err((
+        Ok(Err(_)) if declared > MAX_BODY_BYTES as u64 => Err(Answer::refused(
             413,
-            "rejected",
             "payload_too_large",
             "the body is over GitHub's 25 MB cap",
         )),
-        Ok(Err(_)) => Err((
+        Ok(Err(_)) => Err(Answer::refused(
             400,
-            "rejected",
             "body_unreadable",
             "the body could not be read (the client went away, or it was longer than announced)",
         )),
-        Err(_) => Err((
+        Err(_) => Err(Answer::refused(
             408,
-            "rejected",
             "body_timeout",
             "the body did not arrive in time",
         )),

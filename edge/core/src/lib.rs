@@ -5,6 +5,9 @@
 //! and reads no clock, so the same code runs natively (`hooklake serve`,
 //! tests, benchmarks) and as wasm32 in the Cloudflare Worker.
 //!
+//! [`intake::Intake`] carries a decision out for every shell (the Worker,
+//! `hooklake serve`): the replay check, the durable hand-off, the answer.
+//!
 //! The order of checks is a security property: nothing about the body is
 //! parsed, and no header other than the signature is trusted, until the
 //! HMAC-SHA256 signature has been verified in constant time. Unauthenticated
@@ -29,6 +32,7 @@
 pub mod content;
 pub mod decision;
 pub mod headers;
+pub mod intake;
 pub mod signature;
 
 use chrono::{DateTime, Utc};

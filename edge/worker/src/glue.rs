@@ -5,15 +5,17 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
-use hooklake_edge::{
-    decide, precheck, Decision, HeaderLookup, Request as EdgeRequest, REPLAY_WINDOW,
+use hooklake_edge::intake::{
+    answer_unread, claimed_delivery, cut, HandOff, HandedOff, Intake, ReplayStore,
 };
+use hooklake_edge::{HeaderLookup, REPLAY_WINDOW};
+use hooklake_schema::envelope::Envelope;
 use worker::js_sys::Uint8Array;
 use worker::*;
 
 use crate::alerts::{Alert, AlertLimiter, Sample};
 use crate::allowlist::{classify, Allowlist, Source, KV_KEY};
-use crate::answer::{allowlist_looks_stale, sample, AlertKind, Answer};
+use crate::answer::{self, allowlist_looks_stale, from_source, AlertKind, Answer};
 use crate::forward::{self, SignedRequest, Transport};
 use crate::settings::Settings;
 
@@ -159,6 +161,43 @@ fn replay_key(delivery_id: &str) -> String {
     format!("delivery/{delivery_id}")
 }
 
+/// The `DELIVERIES` KV namespace as the intake's replay store. Remembering
+/// runs after the answer (`wait_until`): it never delays the 2xx.
+struct KvReplays<'a> {
+    kv: Option<kv::KvStore>,
+    ctx: &'a Context,
+}
+
+impl ReplayStore for KvReplays<'_> {
+    async fn seen(&self, delivery_id: &str) -> bool {
+        let Some(kv) = &self.kv else { return false };
+        matches!(kv.get(&replay_key(delivery_id)).text().await, Ok(Some(_)))
+    }
+
+    async fn remember(&self, delivery_id: &str) {
+        if let Some(kv) = self.kv.clone() {
+            self.ctx.wait_until(remember(kv, replay_key(delivery_id)));
+        }
+    }
+}
+
+/// SQS (and S3 for a claim check) as the intake's durable hand-off, within
+/// the request's time budget.
+struct SqsHandOff<'a> {
+    settings: &'a Settings,
+    now: chrono::DateTime<chrono::Utc>,
+    deadline: Duration,
+}
+
+impl HandOff for SqsHandOff<'_> {
+    async fn hand_off(&self, envelope: Envelope) -> std::result::Result<HandedOff, String> {
+        forward::forward(&Fetcher, self.settings, envelope, self.now, self.deadline)
+            .await
+            .map(|_| HandedOff::Stored)
+            .map_err(|e| e.to_string())
+    }
+}
+
 #[event(fetch)]
 async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let started_ms = Date::now().as_millis() as i64;
@@ -167,7 +206,7 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
         // No settings, so no alert queue to tell: the log line is it.
         Err(missing) => {
             return respond(
-                &Answer::misconfigured(),
+                &answer::misconfigured(),
                 "-",
                 0,
                 started_ms,
@@ -178,18 +217,13 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     let method = req.method().to_string();
     let headers: Vec<(String, String)> = req.headers().entries().collect();
     // A wrong method or an oversize Content-Length is answered unread.
-    let early = precheck(&method, &headers);
+    let early = answer_unread(&method, &headers);
     let body = match early {
         Some(_) => Vec::new(),
         None => req.bytes().await?,
     };
     let now = now_utc();
-    // As claimed (the core checks it only for accepted deliveries), cut to
-    // GUID length for the log.
-    let claimed = headers
-        .header("x-github-delivery")
-        .map_or("-", |v| sample(v, 64))
-        .to_owned();
+    let claimed = claimed_delivery(&headers).to_owned();
     let source = if settings.ip_allowlist {
         classify(
             allowlist(&env, now.timestamp_millis()).await.as_ref(),
@@ -198,44 +232,33 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
     } else {
         Source::Unchecked
     };
-    let mut decision = early.unwrap_or_else(|| {
-        decide(
-            &EdgeRequest::new(&method, &headers, &body),
-            &settings.secrets,
-            now,
-        )
-    });
-    let deliveries = env.kv(DELIVERIES_BINDING).ok();
-    if let (Decision::Accept(envelope), Some(kv)) = (&decision, &deliveries) {
-        if let Ok(Some(_)) = kv.get(&replay_key(&envelope.delivery_id)).text().await {
-            decision = Decision::Duplicate(envelope.delivery_id.clone());
+    let (answer, detail) = match early {
+        Some(answer) => (answer, None),
+        None => {
+            let replays = KvReplays {
+                kv: env.kv(DELIVERIES_BINDING).ok(),
+                ctx: &ctx,
+            };
+            let hand_off = SqsHandOff {
+                settings: &settings,
+                now,
+                deadline: Duration::from_millis(started_ms as u64) + forward::FORWARD_BUDGET,
+            };
+            let intake = Intake {
+                secrets: &settings.secrets,
+                replays: &replays,
+                hand_off: &hand_off,
+            };
+            let received = intake.receive(&method, &headers, &body, now).await;
+            (received.answer, received.hand_off_error)
         }
-    }
-
-    let mut answer = Answer::to(&decision, source);
+    };
+    let answer = from_source(answer, source);
     if allowlist_looks_stale(&answer, source) {
         let warning = serde_json::json!({"delivery_id": claimed, "warning": "signed delivery from outside GitHub's hook ranges; the allowlist may be stale"});
         console_log!("{warning}");
     }
-    let mut detail = None;
-    if let Decision::Accept(envelope) = decision {
-        let deadline = Duration::from_millis(started_ms as u64) + forward::FORWARD_BUDGET;
-        let key = replay_key(&envelope.delivery_id);
-        match forward::forward(&Fetcher, &settings, envelope, now, deadline).await {
-            // Remembered only once SQS has it: a delivery that got a 503
-            // passes when GitHub redelivers it. After the answer.
-            Ok(_) => {
-                if let Some(kv) = deliveries {
-                    ctx.wait_until(remember(kv, key));
-                }
-            }
-            Err(err) => {
-                answer = Answer::queue_unavailable();
-                detail = Some(err.to_string());
-            }
-        }
-    }
-    if let Some(kind) = answer.alert() {
+    if let Some(kind) = answer::alert(&answer) {
         alert_if_due(&settings, &ctx, &answer, kind, &headers, &method, now);
     }
     respond(&answer, &claimed, body.len(), started_ms, detail.as_deref())
@@ -271,7 +294,7 @@ fn alert_if_due(
     let (Some(counts), Some(queue)) = (counts, settings.alert_queue_url.as_deref()) else {
         return;
     };
-    let header = |name: &str| headers.header(name).map(|v| sample(v, 200));
+    let header = |name: &str| headers.header(name).map(|v| cut(v, 200));
     let alert = Alert {
         kind: kind.kind,
         reason: answer.reason,
