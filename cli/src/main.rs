@@ -193,7 +193,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // Before the runtime starts its threads: one malloc arena and no
-    // trimming for the batch-shaped commands (docs/benchmarks.md, "Memory").
+    // trimming for the batch-shaped commands (docs/benchmarks.md, "Measurements behind the code's choices").
     match cli.command {
         Command::Import(_) => hooklake_ingest::alloc::tune_malloc_for_batches(true),
         Command::Compact(_) | Command::Serve(_) => {

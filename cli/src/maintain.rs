@@ -7,8 +7,9 @@ use crate::lake::Lake;
 use hooklake_github::Enricher;
 use hooklake_ingest::lake::LakeStore;
 use hooklake_maintain::compact::{
-    self, CompactOptions, CompactReport, PartitionOutcome, PartitionPlan, Progress,
+    CompactOptions, CompactReport, PartitionOutcome, PartitionPlan, Progress,
 };
+use hooklake_maintain::driver::{self, Policy};
 use hooklake_maintain::select::Selection;
 use hooklake_maintain::status::{self, LakeStatus, PartitionStatus};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -71,7 +72,7 @@ async fn compact_in<L: LakeStore>(
 ) -> anyhow::Result<bool> {
     let can_repair = enricher.has_credentials();
     if request.dry_run {
-        let plans = compact::plan(lake, &request.selection, can_repair).await?;
+        let plans = driver::plan(lake, &request.selection, can_repair).await?;
         print!("{}", render_plans(&plans, &request.options, can_repair));
         return Ok(plans.iter().all(|p| p.bad_files.is_empty()));
     }
@@ -88,14 +89,10 @@ async fn compact_in<L: LakeStore>(
     }
     let bar = Bar::new(total_bytes, partitions.len());
     let started = Instant::now();
-    let report = compact::compact(
-        lake,
-        &request.selection,
-        Some(enricher),
-        &request.options,
-        &bar,
-    )
-    .await?;
+    let policy = Policy::Selected(request.selection);
+    let report = driver::run(lake, &policy, Some(enricher), &request.options, &bar, None)
+        .await?
+        .report;
     bar.bar.finish_and_clear();
     eprint!("{}", render_report(&report, started.elapsed()));
     Ok(report.is_clean())

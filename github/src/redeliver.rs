@@ -1,4 +1,6 @@
 //! Deliveries GitHub failed to make, asked for again.
+//! (Over 500 lines: the pure plan, the loop around it and the state they
+//! share read best together; a third is tests.)
 //!
 //! GitHub never retries a webhook delivery: when the edge answered 5xx or
 //! GitHub's 10-second timeout passed, the event stays in the hook's delivery

@@ -16,8 +16,8 @@ const TRIM_THRESHOLD_BYTES: i32 = 128 * 1024 * 1024;
 ///
 /// - Batch-sized buffers come from the heap, not from mappings of their own
 ///   (fixed mmap threshold, high trim threshold). A fresh mapping costs a
-///   page fault and a zeroed page per 4 KB touched: before this, faults
-///   were a third of a Lambda batch's time and a tenth of an import's.
+///   page fault and a zeroed page per 4 KB touched (docs/benchmarks.md,
+///   "Measurements behind the code's choices", has what that cost).
 /// - With `one_arena`, all threads share one arena: freed memory is
 ///   reusable by every thread, so the heap grows to what the largest batch
 ///   needs, not that once per thread.

@@ -29,16 +29,14 @@ const UNIQUE_COLUMNS: [&str; 9] = [
 
 /// Numbers and times that grow from row to row (in delivery order): delta
 /// encoding stores the differences, bit-packed, not 8 bytes a row (in a
-/// stream's files: [`FileLayout`]). On
-/// `bench/import.sh`'s input, per 30,000 rows: 240 KB each plain; delta,
-/// 137 KB for each time and 52 KB for each number.
+/// stream's files: [`FileLayout`]; sizes in docs/benchmarks.md,
+/// "Measurements behind the code's choices").
 const DELTA_COLUMNS: [&str; 4] = ["received_at", "merged_at", "number", "pull_request_id"];
 
 /// Columns written without compression: a dictionary (few distinct logins,
 /// branches, counts), delta encoding or their 8 bytes a row already make
-/// them small, and every compressed column costs each row group a
-/// zstd compressor and decompressor, made and dropped (with every column
-/// compressed, making them took a tenth of `hooklake import`'s time: perf).
+/// them small, and every compressed column costs each row group a zstd
+/// compressor and decompressor, made and dropped.
 const UNCOMPRESSED_COLUMNS: [&str; 14] = [
     "received_at",
     "merged_at",
@@ -68,10 +66,8 @@ pub enum FileLayout {
     /// A stream's files ([`crate::stream`]: `import`, compaction): many row
     /// groups a file, where bytes a row add up. `payload` pages of 4 MiB
     /// (payloads of one repository share most of their text, and zstd
-    /// finds that only within a page: on `bench/import.sh`'s input,
-    /// `payload` took 1.50 MB per 30,000 rows in one page per row group,
-    /// 2.59 MB in pages of 1 MiB), and delta encoding on growing numbers
-    /// and times.
+    /// finds that only within a page), and delta encoding on growing
+    /// numbers and times.
     Stream,
 }
 
@@ -83,24 +79,18 @@ impl FileLayout {
         }
     }
 
-    /// Delta encoding saves a stream about 20 bytes a row, but parquet's
-    /// delta encoder starts with a 1 MiB buffer (parquet 59,
-    /// `DEFAULT_BIT_WRITER_SIZE`): four columns in each of a batch's
-    /// partitions cost the Lambda 4-5 MB of its 35 MB peak
-    /// (`bench/lambda.sh`).
+    /// Delta encoding pays in a stream's many rows, but parquet's delta
+    /// encoder starts with a 1 MiB buffer (`DEFAULT_BIT_WRITER_SIZE`) per
+    /// column, which a batch's small files do not repay in the Lambda's
+    /// memory.
     fn delta_encoding(self) -> bool {
         self == FileLayout::Stream
     }
 
     /// Whether the values inside lists are compressed. They are
     /// dictionary-encoded, and in a batch's small files zstd's frames make
-    /// them bigger, not smaller (the 27 octokit pull requests in one batch
-    /// file: 109 bytes less without). Each compressed column chunk also costs its
-    /// writer and every reader a zstd compressor and decompressor (parquet
-    /// 59 makes both, and each asks the CPU for its features, which traps
-    /// to the hypervisor in a VM): compacting 3,000 batch files of 100 rows
-    /// made 23,424 of them instead of 41,424 without these six, in 4.53 s
-    /// instead of 4.81 (means of 3, `perf stat`).
+    /// them bigger, not smaller; each compressed chunk also costs its writer
+    /// and every reader (compaction) a zstd compressor and decompressor.
     fn compresses_lists(self) -> bool {
         self == FileLayout::Stream
     }

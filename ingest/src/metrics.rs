@@ -109,6 +109,7 @@ mod tests {
             delivery_id: None,
             kind: FailureKind::BadMessage,
             reason: "r".into(),
+            message: None,
         });
         let line = metrics::emf_line(&batch_samples(&report, Duration::from_secs(2)), 0, "t");
         let doc: serde_json::Value = serde_json::from_str(&line).unwrap();

@@ -93,6 +93,11 @@ pub struct Failure {
     pub delivery_id: Option<String>,
     pub kind: FailureKind,
     pub reason: String,
+    /// The message itself, when it can never become a row
+    /// ([`FailureKind::BadMessage`] and [`FailureKind::PayloadUnavailable`]):
+    /// what a shell keeps as a dead letter. `None` for a failed write, which
+    /// a retry of the same message mends.
+    pub message: Option<String>,
 }
 
 /// What one batch did.
@@ -127,6 +132,9 @@ enum Decoded {
 /// CloudWatch Logs' 256 KB event limit.
 const DELIVERIES_PER_LOG_LINE: usize = 1_000;
 
+/// A decoded message, or why not and the message itself.
+type DecodeResult = Result<Decoded, (IngestError, String)>;
+
 fn decode(body: &str) -> Result<Decoded, IngestError> {
     let envelope = Envelope::from_line(body)?;
     match &envelope.body {
@@ -146,8 +154,8 @@ pub struct Pipeline<'a, S, P> {
     /// Files put at once.
     pub parallel_puts: usize,
     /// Decode and encode on all cores (rayon), or on one thread (serve,
-    /// where the other cores answer webhooks: measured, rayon's idle workers
-    /// cost it deliveries per second).
+    /// where the other cores answer webhooks and rayon's idle workers cost
+    /// it deliveries per second).
     pub parallel: bool,
 }
 
@@ -176,11 +184,13 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
         let mut report = Report::default();
 
         // decode
+        // A message that does not decode is handed back whole, for the
+        // shell's dead letters; the others are freed once decoded.
         let decode_one = |message: Message| {
-            let decoded = decode(&message.body);
+            let decoded = decode(&message.body).map_err(|error| (error, message.body));
             (message.id, decoded)
         };
-        let decoded: Vec<(String, Result<Decoded, IngestError>)> = cpu_bound(|| {
+        let decoded: Vec<(String, DecodeResult)> = cpu_bound(|| {
             if self.parallel {
                 messages.into_par_iter().map(decode_one).collect()
             } else {
@@ -191,13 +201,21 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
         let mut messages_of: HashMap<String, Vec<String>> = HashMap::new();
         for (message_id, decoded) in decoded {
             let mut delivery_id = None;
+            let mut kept = None;
             let row = match decoded {
                 Ok(Decoded::Row(row)) => Ok(row),
                 Ok(Decoded::Stored(stored, envelope)) => {
                     delivery_id = Some(envelope.delivery_id.clone());
-                    self.fetch_stored(&stored, &envelope).await
+                    let row = self.fetch_stored(&stored, &envelope).await;
+                    if row.is_err() {
+                        kept = Some(envelope.to_line());
+                    }
+                    row
                 }
-                Err(error) => Err((FailureKind::BadMessage, error.to_string())),
+                Err((error, body)) => {
+                    kept = Some(body);
+                    Err((FailureKind::BadMessage, error.to_string()))
+                }
             };
             match row {
                 Ok(row) => {
@@ -214,6 +232,7 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
                         delivery_id,
                         kind,
                         reason,
+                        message: kept,
                     });
                 }
             }
@@ -283,6 +302,7 @@ impl<'a, S: Sink, P: PayloadStore> Pipeline<'a, S, P> {
                     delivery_id: Some(delivery.clone()),
                     kind: FailureKind::Write,
                     reason: reason.clone(),
+                    message: None,
                 });
             }
         }

@@ -29,9 +29,8 @@ use crate::IngestError;
 
 /// The share of `memory_limit` that rows waiting to be encoded may take,
 /// across partitions: the bigger it is, the bigger a stream's row groups
-/// (each costs about 3 KB of metadata). `bench/import.sh 85000 60 256MiB`
-/// with a quarter (64 MiB): 106 bytes per delivery, 145 MB peak; capped at
-/// 32 MiB on a 30-day input: 110 bytes instead of 91, for 35 MB less.
+/// (each costs about 3 KB of metadata; docs/benchmarks.md, "Measurements
+/// behind the code's choices", has the trade-off).
 const BUFFER_SHARE: usize = 4;
 
 /// What a row is assumed to take besides its payload, before encoding.
@@ -97,10 +96,8 @@ impl OpenFile {
     /// row group at once is what keeps an open file small: its column
     /// writers (a zstd compressor and decompressor per column, dictionary
     /// tables, a `payload` page being filled) exist only during this call,
-    /// and what stays is the compressed row group. Kept open across
-    /// encodes, they cost each open file about 4 MB (heaptrack over
-    /// import's stages, 30,000 of `bench/import.sh`'s envelopes, 30 open
-    /// files: peak heap 177 MB, against 68 MB closing each row group).
+    /// and what stays is the compressed row group (kept open across
+    /// encodes, they cost each open file megabytes).
     fn encode_buffered(&mut self) -> Result<(), IngestError> {
         if self.buffered.is_empty() && self.buffered_batches.is_empty() {
             return Ok(());

@@ -15,7 +15,7 @@
 //! rewrite, ends in an invocation error (after doing everything else), so
 //! the function's `Errors` metric and its alarm show it.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use bytesize::ByteSize;
@@ -23,21 +23,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hooklake_aws::emf::print_emf;
 use hooklake_aws::S3Lake;
 use hooklake_github::Enricher;
-use hooklake_ingest::lake::LakeStore;
 use hooklake_maintain::compact::{
-    self, CompactOptions, CompactReport, LogProgress, Totals, DEFAULT_MEMORY_LIMIT,
-    DEFAULT_TARGET_FILE_BYTES,
+    self, CompactOptions, LogProgress, Totals, DEFAULT_MEMORY_LIMIT, DEFAULT_TARGET_FILE_BYTES,
 };
-use hooklake_maintain::select::{self, Selection};
+use hooklake_maintain::driver::{self, Policy, RunReport, DEFAULT_RECENT_DAYS};
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use serde::{Deserialize, Serialize};
 use tokio::sync::OnceCell;
 
 use crate::settings::{before_deadline, duration_var, Settings};
-
-/// Days before the run's date whose partitions are always looked at
-/// (`HOOKLAKE_COMPACT_RECENT_DAYS`).
-const DEFAULT_RECENT_DAYS: u32 = 7;
 
 /// Kept back from the deadline: no partition starts, and no lookup, after
 /// it (`HOOKLAKE_COMPACT_MARGIN`). Only for tidiness: a rewrite the
@@ -71,7 +65,12 @@ struct Summary {
 }
 
 impl Summary {
-    fn new(partitions: usize, report: CompactReport, left: Vec<String>) -> Summary {
+    fn new(run: RunReport) -> Summary {
+        let RunReport {
+            report,
+            partitions,
+            left,
+        } = run;
         Summary {
             partitions,
             totals: report.totals(),
@@ -114,37 +113,28 @@ async fn handle(state: &State, event: LambdaEvent<serde_json::Value>) -> Result<
         .await?;
     let today: NaiveDate = request.time.unwrap_or_else(Utc::now).date_naive();
     let recent_days = request.recent_days.unwrap_or(state.recent_days);
-    let partitions = if request.all {
-        lake.partitions().await?.into_iter().rev().collect()
+    let policy = if request.all {
+        Policy::All
     } else {
-        select::scheduled(lake, today, recent_days).await?
+        Policy::Scheduled { today, recent_days }
     };
-    tracing::info!(%today, recent_days, all = request.all, partitions = partitions.len(), "compaction starts");
+    tracing::info!(%today, recent_days, all = request.all, "compaction starts");
     let options = CompactOptions {
         target_file_bytes: state.target_file_bytes,
         memory_limit: state.memory_limit,
         enrich_until: stop_at,
     };
-    let mut report = CompactReport::default();
-    let mut left = Vec::new();
-    for (done, partition) in partitions.iter().enumerate() {
-        if Instant::now() >= stop_at {
-            left = partitions[done..].to_vec();
-            break;
-        }
-        compact::compact_one(
-            lake,
-            partition,
-            &Selection::all(),
-            Some(enricher),
-            &options,
-            &LogProgress,
-            &mut report,
-        )
-        .await?;
-    }
-    print_emf(&report.samples(), &state.source);
-    let summary = Summary::new(partitions.len(), report, left);
+    let run = driver::run(
+        lake,
+        &policy,
+        Some(enricher),
+        &options,
+        &LogProgress,
+        Some(stop_at),
+    )
+    .await?;
+    print_emf(&run.report.samples(), &state.source);
+    let summary = Summary::new(run);
     tracing::info!(
         partitions = summary.partitions,
         rewritten = summary.totals.rewritten,

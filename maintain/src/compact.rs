@@ -33,7 +33,6 @@ use hooklake_schema::row::PullRequestRow;
 use serde::Serialize;
 
 use crate::read::{batches, fetch_summaries, split, ReadError};
-use crate::select::Selection;
 
 /// Default encoded size of a compacted file: AWS's Athena tuning advice
 /// (files of 128 MB or more).
@@ -43,7 +42,7 @@ pub const DEFAULT_TARGET_FILE_BYTES: u64 = 128 * 1024 * 1024;
 pub const DEFAULT_MEMORY_LIMIT: u64 = 256 * 1024 * 1024;
 
 /// Why a partition whose files another run deleted is skipped.
-const CHANGED_MEANWHILE: &str = "files were deleted meanwhile (another compaction?)";
+pub(crate) const CHANGED_MEANWHILE: &str = "files were deleted meanwhile (another compaction?)";
 
 /// Repairable rows looked up together.
 const REPAIR_CHUNK_ROWS: usize = 256;
@@ -464,104 +463,4 @@ impl CompactReport {
     pub fn is_clean(&self) -> bool {
         self.bad_files.is_empty() && self.failed.is_empty()
     }
-}
-
-/// Plans the selected partitions that need work, one after another (for
-/// `--dry-run`).
-pub async fn plan<L: LakeStore>(
-    lake: &L,
-    selection: &Selection,
-    can_repair: bool,
-) -> Result<Vec<PartitionPlan>, hooklake_ingest::lake::LakeError> {
-    let mut plans = Vec::new();
-    for partition in selection.partitions(lake).await? {
-        let files = lake.files(&partition).await?;
-        if let Some(plan) = plan_if_needed(lake, &partition, files, selection, can_repair).await {
-            plans.push(plan);
-        }
-    }
-    Ok(plans)
-}
-
-async fn plan_if_needed<L: LakeStore>(
-    lake: &L,
-    partition: &str,
-    files: Vec<LakeFile>,
-    selection: &Selection,
-    can_repair: bool,
-) -> Option<PartitionPlan> {
-    if files.is_empty() {
-        return None;
-    }
-    let plan = plan_partition(lake, partition, files).await;
-    let wanted =
-        selection.is_forced(partition) || !plan.bad_files.is_empty() || plan.needs_work(can_repair);
-    wanted.then_some(plan)
-}
-
-/// Compacts the selected partitions, one at a time (planned just before its
-/// rewrite, so the snapshot is fresh and memory holds one partition's plan).
-pub async fn compact<L: LakeStore>(
-    lake: &L,
-    selection: &Selection,
-    enricher: Option<&Enricher>,
-    options: &CompactOptions,
-    progress: &dyn Progress,
-) -> Result<CompactReport, hooklake_ingest::lake::LakeError> {
-    let mut report = CompactReport::default();
-    for partition in selection.partitions(lake).await? {
-        compact_one(
-            lake,
-            &partition,
-            selection,
-            enricher,
-            options,
-            progress,
-            &mut report,
-        )
-        .await?;
-    }
-    Ok(report)
-}
-
-/// Plans one partition and, if it needs work (or `selection` names it),
-/// rewrites it; adds what happened to `report`. serve's schedule calls this
-/// a partition at a time.
-pub async fn compact_one<L: LakeStore>(
-    lake: &L,
-    partition: &str,
-    selection: &Selection,
-    enricher: Option<&Enricher>,
-    options: &CompactOptions,
-    progress: &dyn Progress,
-    report: &mut CompactReport,
-) -> Result<(), hooklake_ingest::lake::LakeError> {
-    let can_repair = enricher.is_some_and(Enricher::has_credentials);
-    let files = lake.files(partition).await?;
-    let Some(plan) = plan_if_needed(lake, partition, files, selection, can_repair).await else {
-        return Ok(());
-    };
-    report.bad_files.extend(plan.bad_files.iter().cloned());
-    match compact_partition(lake, &plan, enricher, options, progress).await {
-        Ok(outcome) => {
-            if outcome.skipped.is_some() {
-                progress.partition_done(&outcome);
-            }
-            report.partitions.push(outcome);
-        }
-        Err(CompactError::Read { source, .. }) if source.is_gone() => {
-            let outcome = PartitionOutcome {
-                partition: partition.to_owned(),
-                skipped: Some(CHANGED_MEANWHILE.into()),
-                ..PartitionOutcome::default()
-            };
-            progress.partition_done(&outcome);
-            report.partitions.push(outcome);
-        }
-        Err(err) => {
-            tracing::error!(partition, error = %err, "partition not compacted; nothing of it was deleted");
-            report.failed.push((partition.to_owned(), err.to_string()));
-        }
-    }
-    Ok(())
 }

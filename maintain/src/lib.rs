@@ -5,6 +5,9 @@
 //! - [`compact`]: each partition as few files as a target size allows, one
 //!   row per delivery id (the best-enriched copy), repairable enrichment
 //!   looked up again; crash-safe at every step.
+//! - [`driver`]: the one compaction driver: a [`driver::Policy`] (a
+//!   selection, the schedule, a sweep) run a partition at a time, by
+//!   `hooklake compact`, serve's schedule and the Lambda alike.
 //! - [`backfill`]: pull requests merged in a date range, from GitHub's
 //!   API, written as the rows their deliveries would have given.
 //! - [`verify`]: the pull requests GitHub says were merged in a range that
@@ -15,7 +18,7 @@
 //! ```no_run
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! use hooklake_ingest::local::LocalLake;
-//! use hooklake_maintain::{compact, select::Selection, status};
+//! use hooklake_maintain::{compact, driver, select::Selection, status};
 //! let lake = LocalLake::open("lake")?;
 //! let before = status::status(&lake, &Selection::all(), compact::DEFAULT_TARGET_FILE_BYTES).await?;
 //! let options = compact::CompactOptions {
@@ -23,13 +26,14 @@
 //!     memory_limit: compact::DEFAULT_MEMORY_LIMIT,
 //!     enrich_until: std::time::Instant::now(),
 //! };
-//! let report = compact::compact(&lake, &Selection::all(), None, &options, &compact::NoProgress).await?;
+//! let report = driver::compact(&lake, &Selection::all(), None, &options, &compact::NoProgress).await?;
 //! assert!(report.is_clean());
 //! # let _ = before; Ok(()) }
 //! ```
 
 pub mod backfill;
 pub mod compact;
+pub mod driver;
 pub mod read;
 pub mod select;
 pub mod status;

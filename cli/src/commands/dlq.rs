@@ -53,7 +53,7 @@ pub async fn run(command: DlqCommand) -> anyhow::Result<ExitCode> {
             } else {
                 "still in the queue"
             };
-            eprintln!("saved {saved} message(s) to {} ({kept}); import with: hooklake import --lake DIR {}", file.display(), file.display());
+            eprintln!("saved {saved} message(s) to {} ({kept}); import with: hooklake import --lake s3://BUCKET/PREFIX (or a directory) {}", file.display(), file.display());
         }
     }
     Ok(ExitCode::SUCCESS)

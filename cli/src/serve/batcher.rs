@@ -88,22 +88,14 @@ pub async fn flush_batch(
     sink.health.lock().expect("health lock").lake_unwritable = false;
 
     // Everything else that failed can never become a row here: keep it.
-    let dead = if report.failed.is_empty() {
-        Vec::new()
-    } else {
-        let reader = queue.clone();
-        let claimed = batch.clone();
-        let lines = tokio::task::spawn_blocking(move || reader.load(&claimed)).await??;
-        report
-            .failed
-            .iter()
-            .filter_map(|f| {
-                let line = lines.get(f.message_id.parse::<usize>().ok()?)?;
-                tracing::warn!(batch = %batch.id, error = %f.reason, "envelope cannot be ingested; kept as a dead letter");
-                Some((line.clone(), f.reason.clone()))
-            })
-            .collect()
-    };
+    let dead: Vec<(String, String)> = report
+        .failed
+        .iter()
+        .filter_map(|f| {
+            tracing::warn!(batch = %batch.id, error = %f.reason, "envelope cannot be ingested; kept as a dead letter");
+            Some((f.message.clone()?, f.reason.clone()))
+        })
+        .collect();
     let flushed = Flushed {
         rows: report.rows,
         files: report.files.len(),

@@ -1,17 +1,17 @@
-//! serve's scheduled lake maintenance (`--compact-every`). The batcher runs
-//! it one partition at a time, only when no batch is due: it never runs
-//! beside a flush, and a flush waits for one partition at most.
+//! serve's scheduled lake maintenance (`--compact-every`): the compaction
+//! driver (`hooklake_maintain::driver`) with the scheduled policy, as the
+//! Lambda runs it. The batcher takes one step, one partition, only when no
+//! batch is due: it never runs beside a flush, and a flush waits for one
+//! partition at most.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use hooklake_github::Enricher;
 use hooklake_ingest::local::LocalLake;
 use hooklake_maintain::compact::{
-    compact_one, CompactOptions, CompactReport, LogProgress, DEFAULT_MEMORY_LIMIT,
-    DEFAULT_TARGET_FILE_BYTES,
+    CompactOptions, LogProgress, DEFAULT_MEMORY_LIMIT, DEFAULT_TARGET_FILE_BYTES,
 };
-use hooklake_maintain::select::Selection;
+use hooklake_maintain::driver::{Driver, Policy, DEFAULT_RECENT_DAYS};
 use hooklake_schema::metrics::{Sample, FAILURES};
 
 /// The first run comes this soon after start at the latest (serve may be
@@ -21,12 +21,12 @@ const FIRST_RUN_AFTER: Duration = Duration::from_secs(60);
 /// Time one partition's compaction may spend looking up changed files.
 const ENRICH_BUDGET: Duration = Duration::from_secs(30);
 
-/// When maintenance runs, and the partitions left in the current run.
+/// When maintenance runs, and the run in progress.
 #[derive(Debug)]
 pub struct Schedule {
     every: Duration,
     next_run: Instant,
-    pending: VecDeque<String>,
+    run: Option<Driver>,
 }
 
 impl Schedule {
@@ -35,13 +35,13 @@ impl Schedule {
         Schedule {
             every,
             next_run: Instant::now() + every.min(FIRST_RUN_AFTER),
-            pending: VecDeque::new(),
+            run: None,
         }
     }
 
     /// Whether a partition waits, or a new run is due.
     pub fn is_due(&self) -> bool {
-        !self.pending.is_empty() || Instant::now() >= self.next_run
+        self.run.is_some() || Instant::now() >= self.next_run
     }
 
     /// Compacts the next partition of the run (starting a run if one is
@@ -52,20 +52,24 @@ impl Schedule {
         enricher: &Enricher,
         metrics: &super::metrics::ServeMetrics,
     ) {
-        if self.pending.is_empty() {
+        if self.run.is_none() {
             if Instant::now() < self.next_run {
                 return;
             }
             self.next_run = Instant::now() + self.every;
-            match hooklake_ingest::lake::LakeStore::partitions(lake).await {
-                Ok(partitions) => self.pending = partitions.into(),
+            let policy = Policy::Scheduled {
+                today: chrono::Utc::now().date_naive(),
+                recent_days: DEFAULT_RECENT_DAYS,
+            };
+            match Driver::start(lake, &policy).await {
+                Ok(driver) => self.run = Some(driver),
                 Err(err) => {
                     tracing::error!(error = %err, "maintenance cannot list the lake; trying again at the next run");
                     return;
                 }
             }
         }
-        let Some(partition) = self.pending.pop_front() else {
+        let Some(driver) = self.run.as_mut() else {
             return;
         };
         let options = CompactOptions {
@@ -73,33 +77,25 @@ impl Schedule {
             memory_limit: DEFAULT_MEMORY_LIMIT,
             enrich_until: Instant::now() + ENRICH_BUDGET,
         };
-        // No partition named: only rewritten if it needs it (several
-        // files, duplicates, rows to repair).
-        let mut report = CompactReport::default();
-        let step = compact_one(
-            lake,
-            &partition,
-            &Selection::all(),
-            Some(enricher),
-            &options,
-            &LogProgress,
-            &mut report,
-        )
-        .await;
-        metrics.record(&report.samples());
-        if step.is_err() {
-            metrics.record(&[Sample::labelled(&FAILURES, "compaction", 1.0)]);
+        let step = driver
+            .step(lake, Some(enricher), &options, &LogProgress)
+            .await;
+        let done = driver.is_done();
+        if step.is_err() || done {
+            let report = self
+                .run
+                .take()
+                .map(Driver::finish)
+                .unwrap_or_default()
+                .report;
+            metrics.record(&report.samples());
+            for bad in &report.bad_files {
+                tracing::error!(file = %bad.key, reason = %bad.reason, "unreadable lake file kept; its partition is not compacted");
+            }
         }
-        match step {
-            Ok(()) => {
-                for bad in &report.bad_files {
-                    tracing::error!(file = %bad.key, reason = %bad.reason, "unreadable lake file kept; its partition is not compacted");
-                }
-                // A failed partition: compact_one has logged it.
-            }
-            Err(err) => {
-                tracing::error!(error = %err, "maintenance failed; trying again at the next run")
-            }
+        if let Err(err) = step {
+            metrics.record(&[Sample::labelled(&FAILURES, "compaction", 1.0)]);
+            tracing::error!(error = %err, "maintenance failed; trying again at the next run");
         }
     }
 }

@@ -1,4 +1,6 @@
 //! The durable on-disk queue between the HTTP endpoint and the lake.
+//! (Over 500 lines: append, claim, delete and crash recovery are one state
+//! machine over one SQLite connection, kept in one file with its tests.)
 //!
 //! SQLite in WAL mode with `synchronous=FULL`: an append returns only after
 //! its transaction is on disk, so a 2xx survives `kill -9` and power loss.
