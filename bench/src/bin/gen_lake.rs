@@ -31,10 +31,12 @@ fn main() -> anyhow::Result<()> {
         }
         // Encoded and named as a batch of the pipeline encodes and names it.
         let mut writer = PartitionedWriter::for_batch(rows.max(1));
+        let mut files = Vec::new();
         for row in batch {
-            anyhow::ensure!(writer.push(row)?.is_empty(), "one file per batch");
+            files.extend(writer.push(row)?);
         }
-        for file in writer.finish_all()? {
+        files.extend(writer.finish_all()?);
+        for file in files {
             lake.put(&file.key, &file.bytes)?;
         }
     }
