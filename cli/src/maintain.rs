@@ -62,14 +62,6 @@ pub async fn compact(
     request: CompactRequest,
     enricher: &Enricher,
 ) -> anyhow::Result<bool> {
-    compact_in(lake, request, enricher).await
-}
-
-async fn compact_in<L: LakeStore>(
-    lake: &L,
-    request: CompactRequest,
-    enricher: &Enricher,
-) -> anyhow::Result<bool> {
     let can_repair = enricher.has_credentials();
     if request.dry_run {
         let plans = driver::plan(lake, &request.selection, can_repair).await?;

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 use hooklake::github::GitHubArgs;
 
-use super::args::*;
+use super::args::{AnyLakeArg, RangeArgs};
 
 #[derive(Args)]
 pub struct BackfillArgs {

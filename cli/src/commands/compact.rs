@@ -7,7 +7,7 @@ use clap::Args;
 use hooklake::github::GitHubArgs;
 use hooklake::maintain;
 
-use super::args::*;
+use super::args::{AnyLakeArg, SelectionArgs};
 
 #[derive(Args)]
 pub struct CompactArgs {

@@ -7,7 +7,7 @@ use clap::Args;
 use hooklake::import;
 use hooklake_ingest::lake::LakeStore;
 
-use super::args::*;
+use super::args::AnyLakeArg;
 
 #[derive(Args)]
 pub struct ImportArgs {

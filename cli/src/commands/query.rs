@@ -6,7 +6,7 @@ use clap::Args;
 use hooklake::query;
 use hooklake::query::OutputFormat;
 
-use super::args::*;
+use super::args::LocalLakeArg;
 
 #[derive(Args)]
 pub struct QueryArgs {

@@ -11,7 +11,7 @@ use hooklake::github::GitHubArgs;
 use hooklake::serve::{ServeConfig, Server};
 use hooklake_ingest::policy::FlushPolicy;
 
-use super::args::*;
+use super::args::{FlushArgs, LocalLakeArg};
 
 #[derive(Args)]
 pub struct ServeArgs {

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Args;
 use hooklake::maintain;
 
-use super::args::*;
+use super::args::{AnyLakeArg, SelectionArgs};
 
 #[derive(Args)]
 pub struct StatusArgs {
