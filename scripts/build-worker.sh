@@ -10,9 +10,7 @@ if [[ "${HOOKLAKE_WORKER_PREBUILT:-}" == 1 && -f "$ROOT/edge/worker/build/worker
 fi
 eval "$(bash "$ROOT/scripts/setup-worker.sh")"
 export CARGO_TARGET_DIR="$ROOT/target/wasm"
-# Small, fast wasm: whole-program LTO, one codegen unit, size-leaning optimisation.
-export CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1
-export CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_PANIC=abort
+source "$ROOT/scripts/wasm-profile.sh"
 cd "$ROOT/edge/worker"
 worker-build --release --no-opt >&2
 ls -l build/index_bg.wasm >&2 2>/dev/null || ls -lR build >&2

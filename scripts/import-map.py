@@ -31,6 +31,7 @@ LAYERS = [
     ("aws", "hooklake-aws"),
     ("lambda", "hooklake-lambda"),
     ("edge/core", "hooklake-edge"),
+    ("edge/webcrypto", "hooklake-edge-webcrypto"),
     ("edge/worker", "hooklake-edge-worker"),
     ("cli", "hooklake"),
 ]

@@ -35,7 +35,8 @@ bash scripts/setup-wasm.sh >/dev/null
 # scripts/setup-target.sh); Debian's rustc-web (route 2) has no clippy.
 if rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
   CARGO_TARGET_DIR="$ROOT/target/wasm" \
-    cargo clippy --locked -p hooklake-edge-worker --target wasm32-unknown-unknown -- -D warnings
+    cargo clippy --locked -p hooklake-edge-worker -p hooklake-edge-webcrypto -p hooklake-edge-bench-wasm \
+      --target wasm32-unknown-unknown -- -D warnings
 else
   echo "skipped: rustup's wasm32-unknown-unknown target is not installed (Debian's toolchain has no clippy)"
 fi

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # The edge benchmarks behind docs/benchmarks.md:
 #   1. bundle size: the Worker's .wasm and the gzip'd upload;
-#   2. CPU per 28 KB merged delivery in V8 (node): wasm core vs JavaScript.
+#   2. CPU per 28 KB merged delivery, in V8 under node and in workerd (wrangler
+#      dev, the Workers runtime): the Worker's core (the signature through
+#      WebCrypto), the core with SHA-256 in wasm, and the same checks in
+#      JavaScript; and per delivery that is not merged (HOOKLAKE_EDGE_JSON:
+#      workerd's figures also go there, for bench/cost.sh).
 # Requests per second through wrangler dev: bench/edge/wrangler-load.sh.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -20,8 +24,31 @@ if [[ -d "$OUT/dist" ]]; then
     "$(cat "$OUT"/dist/* | wc -c)" "$(tar -C "$OUT/dist" -cf - . | gzip -9 | wc -c)"
 fi
 
-echo "== CPU per delivery in V8"
-CARGO_TARGET_DIR="$ROOT/target/wasm" CARGO_PROFILE_RELEASE_LTO=true CARGO_PROFILE_RELEASE_CODEGEN_UNITS=1 \
-  cargo build --locked -q --release -p hooklake-edge-bench-wasm --target wasm32-unknown-unknown
-wasm-bindgen --target nodejs --out-dir "$OUT/pkg" target/wasm/wasm32-unknown-unknown/release/hooklake_edge_bench_wasm.wasm
+echo "== CPU per delivery in V8 (node)"
+(source scripts/wasm-profile.sh && CARGO_TARGET_DIR="$ROOT/target/wasm" \
+  cargo build --locked -q --release -p hooklake-edge-bench-wasm --target wasm32-unknown-unknown)
+BENCH_WASM=target/wasm/wasm32-unknown-unknown/release/hooklake_edge_bench_wasm.wasm
+wasm-bindgen --target nodejs --out-dir "$OUT/pkg" "$BENCH_WASM"
 node bench/edge/v8.mjs "$OUT/pkg" cli/samples/merged.json
+
+# workerd runs WebCrypto on the isolate's thread, node on a thread pool: the
+# Worker's figure is the one measured in workerd (wrangler dev), which is
+# what HOOKLAKE_EDGE_JSON receives.
+echo "== CPU per delivery in workerd (wrangler dev)"
+mkdir -p "$OUT/workerd"
+wasm-bindgen --target web --out-dir "$OUT/workerd/pkg" "$BENCH_WASM"
+cp bench/edge/workerd/worker.mjs bench/edge/workerd/reference.mjs "$OUT/workerd/"
+COMPAT_DATE="$(awk -F'"' '/^compatibility_date/ {print $2}' wrangler.toml)"
+printf 'name = "hooklake-edge-bench"\nmain = "worker.mjs"\ncompatibility_date = "%s"\n' "$COMPAT_DATE" >"$OUT/workerd/wrangler.toml"
+PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+WRANGLER_SEND_METRICS=false CI=true setsid npx wrangler dev --config "$OUT/workerd/wrangler.toml" \
+  --ip 127.0.0.1 --port "$PORT" --persist-to "$OUT/workerd/state" >"$OUT/wrangler.log" 2>&1 </dev/null &
+WRANGLER=$!
+trap 'kill -- -$WRANGLER 2>/dev/null || true; rm -rf "$OUT"' EXIT
+for _ in $(seq 150); do
+  curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
+  kill -0 "$WRANGLER" 2>/dev/null || { cat "$OUT/wrangler.log"; exit 1; }
+  sleep 0.2
+done
+node bench/edge/workerd/client.mjs "http://127.0.0.1:$PORT/" cli/samples/merged.json \
+  ${HOOKLAKE_EDGE_JSON:+--json "$HOOKLAKE_EDGE_JSON"}

@@ -1,51 +1,74 @@
 // CPU per 28 KB merged delivery in V8: hooklake's edge core compiled to
-// wasm, next to the same checks in JavaScript (WebCrypto HMAC verify +
-// JSON.parse + classify + envelope). Usage: node bench/edge/v8.mjs PKG_DIR PAYLOAD
+// wasm, as the Worker runs it (the signature through WebCrypto), and with
+// SHA-256 computed in wasm, next to the same checks in JavaScript (WebCrypto
+// HMAC verify + JSON.parse + classify + envelope). Also a delivery that is
+// not a merged pull request (most of a busy webhook's traffic), for
+// docs/cost.md. Rounds alternate between the three; medians are printed.
+// Usage: node bench/edge/v8.mjs PKG_DIR PAYLOAD [--json OUT]
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
-import { createHmac, webcrypto } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { createHmac } from "node:crypto";
+import { importKey, jsDecide, notMergedOf } from "./workerd/reference.mjs";
 
-const [pkgDir, payloadPath] = process.argv.slice(2);
+const [pkgDir, payloadPath, ...rest] = process.argv.slice(2);
+const jsonOut = rest[0] === "--json" ? rest[1] : null;
 const require = createRequire(import.meta.url);
 const { Edge } = require(`${pkgDir}/hooklake_edge_bench_wasm.js`);
 
 const secret = "It's a Secret to Everybody";
-const body = readFileSync(payloadPath);
-const signature = "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+const sign = (body) => "sha256=" + createHmac("sha256", secret).update(body).digest("hex");
+const merged = readFileSync(payloadPath);
+const notMerged = notMergedOf(merged);
 const N = 3000;
+const ROUNDS = 5;
 
-function time(label, fn) {
-  for (let i = 0; i < 300; i++) fn(i); // warm up the JIT / tier up the wasm
+async function perCall(fn) {
+  for (let i = 0; i < 300; i++) await fn(i); // warm up the JIT / tier up the wasm
   const start = performance.now();
-  for (let i = 0; i < N; i++) fn(i);
-  const perCall = (performance.now() - start) / N;
-  return { label, ms: perCall };
+  for (let i = 0; i < N; i++) await fn(i);
+  return ((performance.now() - start) / N) * 1000; // µs
 }
 
-const edge = new Edge(secret);
-const wasm = time("wasm edge core", (i) => {
-  const status = edge.decide("pull_request", `d-${i}`, signature, body, Date.now());
-  if (status !== 202) throw new Error(`status ${status}`);
-});
+const edge = await Edge.create(secret);
+const key = await importKey(secret);
 
-// The same work in JavaScript, as a Worker written in JS would do it.
-const key = await webcrypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-const sigBytes = Buffer.from(signature.slice(7), "hex");
-async function jsDecide(i) {
-  const ok = await webcrypto.subtle.verify("HMAC", key, sigBytes, body);
-  if (!ok) return 401;
-  const text = new TextDecoder().decode(body);
-  const payload = JSON.parse(text);
-  if (payload.action !== "closed" || payload.pull_request?.merged !== true) return 200;
-  if (!payload.pull_request.merged_at || !payload.repository) return 400;
-  JSON.stringify({ v: 1, delivery_id: `d-${i}`, event: "pull_request", received_at: new Date().toISOString(), body: { inline: text } });
-  return 202;
+function cases(body, expected) {
+  const signature = sign(body);
+  const sigBytes = Buffer.from(signature.slice(7), "hex");
+  const check = (status, what) => { if (status !== expected) throw new Error(`${what}: status ${status}, expected ${expected}`); };
+  return {
+    webcrypto: async (i) => check(await edge.decide("pull_request", `d-${i}`, signature, body, Date.now()), "wasm + WebCrypto"),
+    wasm: (i) => check(edge.decide_in_wasm("pull_request", `d-${i}`, signature, body, Date.now()), "wasm"),
+    js: async (i) => check(await jsDecide(key, body, sigBytes, i), "JavaScript"),
+  };
 }
-for (let i = 0; i < 300; i++) await jsDecide(i);
-let start = performance.now();
-for (let i = 0; i < N; i++) if ((await jsDecide(i)) !== 202) throw new Error("js");
-const js = { label: "JavaScript (WebCrypto + JSON.parse)", ms: (performance.now() - start) / N };
 
-for (const r of [wasm, js]) console.log(`${r.label}: ${(r.ms * 1000).toFixed(1)} µs per delivery`);
-console.log(`wasm / JavaScript time ratio: ${(wasm.ms / js.ms).toFixed(2)} (below 1 means the wasm core is faster)`);
-console.log(`payload: ${body.length} bytes`);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function measure(body, expected) {
+  const fns = cases(body, expected);
+  const runs = { webcrypto: [], wasm: [], js: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of Object.keys(runs)) runs[name].push(await perCall(fns[name]));
+  }
+  return Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]));
+}
+
+const m = await measure(merged, 202);
+const n = await measure(notMerged, 200);
+const line = (label, us) => console.log(`${label}: ${us.toFixed(1)} µs per delivery`);
+console.log(`merged pull request, ${merged.length} bytes (medians of ${ROUNDS} rounds of ${N}):`);
+line("  the Worker's core (wasm, signature through WebCrypto)", m.webcrypto);
+line("  the core with SHA-256 in wasm", m.wasm);
+line("  JavaScript (WebCrypto + JSON.parse)", m.js);
+console.log(`  Worker / JavaScript time ratio: ${(m.webcrypto / m.js).toFixed(2)} (SHA-256 in wasm: ${(m.wasm / m.js).toFixed(2)})`);
+console.log(`not merged (synchronize), ${notMerged.length} bytes:`);
+line("  the Worker's core (wasm, signature through WebCrypto)", n.webcrypto);
+line("  JavaScript (WebCrypto + JSON.parse)", n.js);
+if (jsonOut) {
+  writeFileSync(jsonOut, JSON.stringify({
+    payload_bytes: merged.length,
+    merged_us: { worker: m.webcrypto, sha256_in_wasm: m.wasm, javascript: m.js },
+    not_merged_us: { worker: n.webcrypto, sha256_in_wasm: n.wasm, javascript: n.js },
+    ratio_to_javascript: m.webcrypto / m.js,
+  }, null, 2) + "\n");
+}

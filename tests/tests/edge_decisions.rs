@@ -227,3 +227,50 @@ fn rejection_bodies_are_json_with_a_reason() {
         .unwrap()
         .contains("X-Hub-Signature-256"));
 }
+
+/// The steps a shell with its own HMAC takes (the Worker's WebCrypto,
+/// `hooklake-edge-webcrypto`): `signed`, its check of the digest, then
+/// `Signed::decide`. With the core's check they are `decide`, case by case;
+/// a digest that does not match is 401 whatever the body holds.
+#[test]
+fn the_steps_apart_decide_as_decide_does() {
+    let payload = merged();
+    let (h, body) = github::json_delivery("pull_request", "d-7", &payload, github::SECRET);
+    type Case = (&'static str, Vec<(String, String)>, Vec<u8>);
+    let cases: Vec<Case> = vec![
+        ("POST", h.clone(), body.clone()),
+        ("GET", h.clone(), body.clone()),
+        ("POST", without(&h, "x-hub-signature-256"), body.clone()),
+        (
+            "POST",
+            with(&h, "X-Hub-Signature-256", "sha256=00"),
+            body.clone(),
+        ),
+        ("POST", h.clone(), b"{}".to_vec()),
+        ("POST", h.clone(), vec![b' '; MAX_BODY_BYTES + 1]),
+        ("POST", without(&h, "x-github-delivery"), body.clone()),
+    ];
+    let now = Utc::now();
+    for (method, headers, body) in cases {
+        let request = Request::new(method, &headers, &body);
+        let apart = match hooklake_edge::signed(&request) {
+            Ok(signed) => {
+                let matched = signature::matches(&secrets(), signed.body(), signed.digest());
+                signed.decide(matched, now)
+            }
+            Err(rejection) => Decision::Rejected(rejection),
+        };
+        assert_eq!(
+            apart,
+            decide(&request, &secrets(), now),
+            "{method} {headers:?}"
+        );
+    }
+    let request = Request::new("POST", &h, &body);
+    let signed = hooklake_edge::signed(&request).expect("well-formed");
+    assert_eq!(
+        signed.decide(false, now).reason(),
+        "bad_signature",
+        "an unmatched digest is refused before the body is read"
+    );
+}

@@ -93,27 +93,69 @@ pub fn precheck(method: &str, headers: &dyn HeaderLookup) -> Option<Decision> {
 
 /// Decides what to do with one delivery. See the crate docs for the order of
 /// checks; [`Decision::status`] gives the HTTP status to answer with.
+///
+/// The signature is checked here with the native HMAC
+/// ([`signature::matches`]); a shell with a faster HMAC of its own (the
+/// Worker's WebCrypto) takes the same steps apart: [`signed`], its own
+/// check of [`Signed::digest`], then [`Signed::decide`].
 pub fn decide(request: &Request<'_>, secrets: &WebhookSecrets, now: DateTime<Utc>) -> Decision {
-    match decide_inner(request, secrets, now) {
-        Ok(decision) => decision,
+    match signed(request) {
+        Ok(signed) => {
+            let matched = signature::matches(secrets, signed.body(), signed.digest());
+            signed.decide(matched, now)
+        }
         Err(rejection) => Decision::Rejected(rejection),
     }
 }
 
-fn decide_inner(
-    request: &Request<'_>,
-    secrets: &WebhookSecrets,
-    now: DateTime<Utc>,
-) -> Result<Decision, Rejection> {
+/// A request that passed every check before the signature's own: POST,
+/// within [`MAX_BODY_BYTES`], with a well-formed `X-Hub-Signature-256`.
+/// Nothing else about it has been read.
+pub struct Signed<'r, 'a> {
+    request: &'r Request<'a>,
+    digest: [u8; 32],
+}
+
+/// The checks before the signature is verified (method, size, the
+/// signature header's form): a refusal, or the [`Signed`] request whose
+/// digest the caller verifies.
+pub fn signed<'r, 'a>(request: &'r Request<'a>) -> Result<Signed<'r, 'a>, Rejection> {
     if !request.method.eq_ignore_ascii_case("POST") {
         return Err(Rejection::MethodNotAllowed);
     }
     if request.body.len() > MAX_BODY_BYTES {
         return Err(Rejection::PayloadTooLarge);
     }
-    signature::verify(request.headers, request.body, secrets)?;
+    let digest = signature::claimed(request.headers)?;
+    Ok(Signed { request, digest })
+}
 
-    // Authenticated from here on.
+impl Signed<'_, '_> {
+    /// The HMAC-SHA256 the sender claims for [`Signed::body`].
+    pub fn digest(&self) -> &[u8; 32] {
+        &self.digest
+    }
+
+    /// The raw body the digest is over.
+    pub fn body(&self) -> &[u8] {
+        self.request.body
+    }
+
+    /// The decision, given whether the digest matched an active secret
+    /// (checked in constant time by the caller): 401 if not; otherwise the
+    /// body and headers are read, now authenticated.
+    pub fn decide(self, matched: bool, now: DateTime<Utc>) -> Decision {
+        if !matched {
+            return Decision::Rejected(Rejection::BadSignature);
+        }
+        match decide_authenticated(self.request, now) {
+            Ok(decision) => decision,
+            Err(rejection) => Decision::Rejected(rejection),
+        }
+    }
+}
+
+fn decide_authenticated(request: &Request<'_>, now: DateTime<Utc>) -> Result<Decision, Rejection> {
     let payload = content::decode(request.headers, request.body)?;
     let github = headers::GitHubHeaders::read(request.headers)?;
 

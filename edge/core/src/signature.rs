@@ -15,7 +15,7 @@ const PREFIX: &str = "sha256=";
 /// More than one is active only while a secret is rotated: GitHub is switched
 /// to the new secret while the edge still accepts the old one, so no delivery
 /// signed with either is dropped. Empty secrets are ignored.
-#[derive(Clone, Default)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct WebhookSecrets(Vec<Vec<u8>>);
 
 impl WebhookSecrets {
@@ -43,6 +43,12 @@ impl WebhookSecrets {
     pub fn len(&self) -> usize {
         self.0.len()
     }
+
+    /// The active secrets' bytes, for a verifier outside this crate (the
+    /// Worker imports them into WebCrypto once per isolate).
+    pub fn keys(&self) -> impl Iterator<Item = &[u8]> {
+        self.0.iter().map(Vec::as_slice)
+    }
 }
 
 impl std::fmt::Debug for WebhookSecrets {
@@ -66,15 +72,25 @@ pub fn sign(secret: &[u8], body: &[u8]) -> String {
     format!("{PREFIX}{}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Checks the signature header against every active secret.
-///
-/// Each comparison is constant-time (`Mac::verify_slice`); every secret is
-/// tried, so timing does not reveal which one matched.
+/// Checks the signature header against every active secret: [`claimed`],
+/// then [`matches`].
 pub fn verify(
     headers: &dyn HeaderLookup,
     body: &[u8],
     secrets: &WebhookSecrets,
 ) -> Result<(), Rejection> {
+    let digest = claimed(headers)?;
+    if matches(secrets, body, &digest) {
+        Ok(())
+    } else {
+        Err(Rejection::BadSignature)
+    }
+}
+
+/// The digest `X-Hub-Signature-256` claims: 32 bytes from `sha256=` and 64
+/// hex digits. Refuses a missing, SHA-1-only or malformed header; checks
+/// nothing against a secret.
+pub fn claimed(headers: &dyn HeaderLookup) -> Result<[u8; 32], Rejection> {
     let header = match headers.header("x-hub-signature-256") {
         Some(h) => h,
         None if headers.header("x-hub-signature").is_some() => {
@@ -86,20 +102,25 @@ pub fn verify(
         .trim()
         .strip_prefix(PREFIX)
         .ok_or(Rejection::MalformedSignature)?;
-    let mut expected = [0u8; 32];
-    hex::decode_to_slice(hex_digest, &mut expected).map_err(|_| Rejection::MalformedSignature)?;
+    let mut digest = [0u8; 32];
+    hex::decode_to_slice(hex_digest, &mut digest).map_err(|_| Rejection::MalformedSignature)?;
+    Ok(digest)
+}
 
+/// Whether `digest` is the HMAC-SHA256 of `body` under any active secret,
+/// computed here (serve, the Lambda, tests; the Worker asks WebCrypto,
+/// `hooklake-edge-webcrypto`).
+///
+/// Each comparison is constant-time (`Mac::verify_slice`); every secret is
+/// tried, so timing does not reveal which one matched.
+pub fn matches(secrets: &WebhookSecrets, body: &[u8], digest: &[u8; 32]) -> bool {
     let mut matched = false;
     for secret in &secrets.0 {
         let mut mac = HmacSha256::new_from_slice(secret).expect("HMAC takes keys of any length");
         mac.update(body);
-        matched |= mac.verify_slice(&expected).is_ok();
+        matched |= mac.verify_slice(digest).is_ok();
     }
-    if matched {
-        Ok(())
-    } else {
-        Err(Rejection::BadSignature)
-    }
+    matched
 }
 
 #[cfg(test)]

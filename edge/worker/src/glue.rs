@@ -2,13 +2,15 @@
 //! [`crate::allowlist`] and [`crate::alerts`].
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
 use hooklake_edge::intake::{
     answer_unread, claimed_delivery, cut, HandOff, HandedOff, Intake, ReplayStore,
 };
-use hooklake_edge::{HeaderLookup, REPLAY_WINDOW};
+use hooklake_edge::{HeaderLookup, WebhookSecrets, REPLAY_WINDOW};
+use hooklake_edge_webcrypto::WebCryptoKeys;
 use hooklake_schema::envelope::Envelope;
 use worker::js_sys::Uint8Array;
 use worker::*;
@@ -31,6 +33,7 @@ thread_local! {
     // long as the isolate.
     static LIMITER: RefCell<AlertLimiter> = RefCell::new(AlertLimiter::default());
     static ALLOWLIST: RefCell<Option<(Option<Allowlist>, i64)>> = const { RefCell::new(None) };
+    static WEBCRYPTO_KEYS: RefCell<Option<Rc<WebCryptoKeys>>> = const { RefCell::new(None) };
 }
 
 /// `fetch` with a timeout (AbortController), and `setTimeout` sleeps.
@@ -156,6 +159,21 @@ async fn allowlist(env: &Env, now_ms: i64) -> Option<Allowlist> {
     list
 }
 
+/// The webhook secrets as WebCrypto keys, imported once per isolate and
+/// again only when the secrets change (a rotation).
+async fn webcrypto_keys(secrets: &WebhookSecrets) -> Rc<WebCryptoKeys> {
+    let cached = WEBCRYPTO_KEYS.with(|k| k.borrow().clone());
+    if let Some(keys) = cached.filter(|keys| keys.of(secrets)) {
+        return keys;
+    }
+    let keys = Rc::new(WebCryptoKeys::import(secrets).await);
+    if let Some(e) = keys.error() {
+        console_error!("WebCrypto could not import the webhook secrets, verifying in wasm: {e:?}");
+    }
+    WEBCRYPTO_KEYS.with(|k| *k.borrow_mut() = Some(keys.clone()));
+    keys
+}
+
 /// The KV key of an accepted delivery id.
 fn replay_key(delivery_id: &str) -> String {
     format!("delivery/{delivery_id}")
@@ -249,7 +267,12 @@ async fn fetch(mut req: Request, env: Env, ctx: Context) -> Result<Response> {
                 replays: &replays,
                 hand_off: &hand_off,
             };
-            let received = intake.receive(&method, &headers, &body, now).await;
+            // The signature through WebCrypto's native HMAC; the checks
+            // around it and the decision are the core's.
+            let keys = webcrypto_keys(&settings.secrets).await;
+            let delivery = hooklake_edge::Request::new(&method, &headers, &body);
+            let decision = hooklake_edge_webcrypto::decide(&delivery, &keys, now).await;
+            let received = intake.carry_out(decision).await;
             (received.answer, received.hand_off_error)
         }
     };
