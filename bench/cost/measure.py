@@ -40,6 +40,7 @@ ROOT = HERE.parents[1]
 MEASURED = HERE / "measured.json"
 FIXTURES = ROOT / "tests/fixtures/octokit-webhooks/pull_request"
 sys.path.insert(0, str(ROOT / "bench/lambda"))
+import run  # noqa: E402  bench/lambda/run.py: the Lambda benchmark's payloads, envelopes, Runtime API and moto
 
 # SQS bills every 64 KB chunk of a request as one request
 # (https://aws.amazon.com/sqs/pricing/).
@@ -48,10 +49,6 @@ SQS_CHUNK = 64 * 1024
 
 def today():
     return datetime.date.today().isoformat()
-
-
-def compact(value):
-    return json.dumps(value, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------- infra
@@ -134,18 +131,14 @@ def measure_infra():
 
 def merged_payloads():
     """The 27 octokit pull_request payloads, each made a merged pull request."""
-    from run import merged  # bench/lambda/run.py
-    out = []
-    for i, path in enumerate(sorted(FIXTURES.glob("*.payload.json"))):
-        payload = merged(json.loads(path.read_text()), i)
-        out.append(payload)
-    return out
+    return [run.merged(json.loads(path.read_text()), i)
+            for i, path in enumerate(sorted(FIXTURES.glob("*.payload.json")))]
 
 
 def measure_payloads():
-    from run import envelope
-    sizes = [len(compact(p).encode()) for p in merged_payloads()]
-    envelopes = [len(envelope(i, compact(p)).encode()) for i, p in enumerate(merged_payloads())]
+    payloads = [run.compact(p) for p in merged_payloads()]
+    sizes = [len(p.encode()) for p in payloads]
+    envelopes = [len(run.envelope(i, p).encode()) for i, p in enumerate(payloads)]
     return {
         "fixtures": len(sizes),
         "payload_bytes_mean": round(statistics.mean(sizes)),
@@ -187,7 +180,6 @@ def emf_metrics(lines):
 
 
 def measure_lambda(binary):
-    import run  # the Runtime API and moto helpers of bench/lambda/run.py
     payloads = merged_payloads()
     for payload in payloads:  # merged as they arrive: today's partition
         payload["pull_request"]["merged_at"] = "2026-11-01T10:00:00Z"
@@ -196,7 +188,7 @@ def measure_lambda(binary):
     metrics = set()
     try:
         for size in (1, 10, 100, 1000):
-            records = [run.record(i, run.envelope(i, compact(payloads[i % len(payloads)]))) for i in range(size)]
+            records = [run.record(i, run.envelope(i, run.compact(payloads[i % len(payloads)]))) for i in range(size)]
             body = json.dumps({"Records": records}).encode()
             api = run.RuntimeApi()
             prefix = f"cost/{size}/"
@@ -277,7 +269,6 @@ def year_of_envelopes(work):
     """PER_DAY merged pull requests a day for DAYS days over REPOSITORIES
     repositories, Zipf-skewed (a few busy repositories, a long tail); each a
     real octokit payload. One JSONL file per day."""
-    from run import envelope
     rng = random.Random(7)
     weights = [1 / (k + 1) ** 1.1 for k in range(REPOSITORIES)]
     base = merged_payloads()
@@ -289,14 +280,14 @@ def year_of_envelopes(work):
         lines = []
         for n in range(PER_DAY):
             repo = rng.choices(range(REPOSITORIES), weights)[0]
-            payload = vary(json.loads(compact(base[i % len(base)])), rng)
+            payload = vary(json.loads(run.compact(base[i % len(base)])), rng)
             pr = payload["pull_request"]
             pr["merged_at"] = f"{date}T{n * 86399 // PER_DAY // 3600:02d}:{n % 60:02d}:00Z"
             pr["number"] = payload["number"] = i
             pr["title"] = f"Change {i}: {pr['title']}"
             payload["repository"]["full_name"] = f"octo-org/repo-{repo:03d}"
             payload["repository"]["id"] = 1000 + repo
-            lines.append(envelope(i, compact(payload)))
+            lines.append(run.envelope(i, run.compact(payload)))
             i += 1
         path = work / f"{date}.jsonl"
         path.write_text("\n".join(lines) + "\n")

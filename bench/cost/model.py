@@ -59,6 +59,12 @@ def interpolate(points, x):
     return y0 + (y1 - y0) * (x - x0) / (x1 - x0)
 
 
+def per_batch_figure(i, field, per_batch):
+    """A figure of the ingest Lambda's measured batches at this batch size."""
+    batches = i.m["lambda"]["batches"]
+    return interpolate([(int(size), b[field]) for size, b in batches.items()], per_batch)
+
+
 def batch_size(i, rate):
     """Deliveries per ingest invocation: what the batching window gathers at
     this rate, at least one, at most the batch size and the 6 MB payload."""
@@ -96,8 +102,7 @@ def hooklake_lines(i, merged_day, requests_day, rate):
     # Ingest Lambda: measured duration at this batch size, plus GitHub's
     # latency for the files lookup (8 at a time).
     ingest = m["infra"]["ingest"]
-    batches = {int(k): v for k, v in m["lambda"]["batches"].items()}
-    run_ms = interpolate([(k, v["duration_ms"]) for k, v in batches.items()], per_batch) \
+    run_ms = per_batch_figure(i, "duration_ms", per_batch) \
         + math.ceil(per_batch / 8) * a["github_latency_ms"]
     gb_s = invocations * run_ms / 1000 * ingest["memory_mb"] / 1024
     lines.append((f"Lambda ingest ({ingest['memory_mb']} MB {ingest['architecture']}; GitHub's latency included)",
@@ -118,7 +123,7 @@ def hooklake_lines(i, merged_day, requests_day, rate):
                   red_gb_s * gb_second_price(i, red["architecture"]) + red["runs_per_month"] / 1e6 * p["lambda_requests"]))
     # S3: a file per ingest batch (measured files per batch), compaction's
     # reads and one file a day; storage of a year's rows after compaction.
-    files_per_batch = interpolate([(k, v["files"]) for k, v in batches.items()], per_batch)
+    files_per_batch = per_batch_figure(i, "files", per_batch)
     # Compaction: a file a day, and a LIST of each recent day it looks at.
     puts = invocations * files_per_batch + comp["runs_per_month"] * (1 + comp["recent_days"])
     gets = invocations * files_per_batch
@@ -130,10 +135,10 @@ def hooklake_lines(i, merged_day, requests_day, rate):
     lines.append(("KMS (one key; S3 Bucket Keys, SQS data keys reused a day)", f"{kms:,.0f} requests",
                   m["infra"]["kms_keys"] * p["kms_key"] + kms / 10_000 * p["kms_requests"]))
     # Athena: the everyday queries over a year of this lake.
-    athena = sum(athena_query_cost(i, q, merged_day) for q in EVERYDAY_QUERIES) * a["athena_queries_per_day"] * DAYS_A_MONTH
+    athena = everyday_athena(i, merged_day)
     lines.append((f"Athena ({a['athena_queries_per_day']} each of {len(EVERYDAY_QUERIES)} queries a day)", "", athena))
     # CloudWatch.
-    log_bytes = invocations * (interpolate([(k, v["log_bytes"]) for k, v in batches.items()], per_batch)
+    log_bytes = invocations * (per_batch_figure(i, "log_bytes", per_batch)
                                + a["lambda_platform_log_bytes"])
     log_gb = log_bytes / GB
     retention = (ingest["log_retention_days"] or 30) / DAYS_A_MONTH
@@ -169,6 +174,12 @@ def athena_bytes(i, query, merged_day, compacted=True):
     return files * q["footer_bytes_per_file"] + rows * q["column_bytes_per_row"]
 
 
+def everyday_athena(i, merged_day):
+    """A month of the everyday queries (assumptions: how many a day)."""
+    each = sum(athena_query_cost(i, q, merged_day) for q in EVERYDAY_QUERIES)
+    return each * i.a["athena_queries_per_day"] * DAYS_A_MONTH
+
+
 def athena_query_cost(i, query, merged_day, compacted=True):
     scanned = max(athena_bytes(i, query, merged_day, compacted), 10 * MB)
     return scanned / 1024 ** 4 * i.p["athena_scanned"]
@@ -196,7 +207,7 @@ def alternative_lines(i, kind, merged_day, requests_day):
     else:
         billed_gb = merged * math.ceil(raw / 5120) * 5120 / GB
         stored_gb = merged_day * 365 * m["lake"]["stored_bytes_per_row_compacted"] / GB
-        athena = sum(athena_query_cost(i, q, merged_day) for q in EVERYDAY_QUERIES) * a["athena_queries_per_day"] * DAYS_A_MONTH
+        athena = everyday_athena(i, merged_day)
         lines += [("Firehose ingestion (5 KB steps)", f"{billed_gb:,.2f} GB", billed_gb * p["firehose_ingested"]),
                   ("Firehose conversion to Parquet", f"{billed_gb:,.2f} GB", billed_gb * p["firehose_format_conversion"]),
                   ("S3 PUT (a file per 15-minute buffer at most)", "", DAYS_A_MONTH * 96 / 1000 * p["s3_put"]),

@@ -18,10 +18,10 @@ cleanup() {
 }
 trap cleanup EXIT
 git worktree add -q --detach "$WORK/base" "$BASE_REV"
-COMPAT_DATE="$(awk -F'"' '/^compatibility_date/ {print $2}' wrangler.toml)"
+source bench/edge/workerd/serve.sh
 
-serve() { # serve SOURCE_DIR SIDE: build its Worker and bench package, run the bench Worker; prints its URL
-  local src="$1" side="$2" dir="$WORK/$2"
+serve() { # serve SOURCE_DIR SIDE: build its Worker and bench crate, run the bench Worker (BENCH_URL)
+  local src="$1" side="$2"
   # Each checkout builds in its own wasm target dir: a shared one would pass
   # one checkout's artifacts off as the other's.
   (cd "$src" && bash scripts/build-worker.sh >/dev/null 2>&1)
@@ -35,21 +35,10 @@ serve() { # serve SOURCE_DIR SIDE: build its Worker and bench package, run the b
        CARGO_PROFILE_RELEASE_OPT_LEVEL=s CARGO_PROFILE_RELEASE_PANIC=abort; fi
    CARGO_TARGET_DIR="$WORK/target-$side" \
      cargo build --locked -q --release -p hooklake-edge-bench-wasm --target wasm32-unknown-unknown)
-  mkdir -p "$dir"
-  wasm-bindgen --target web --out-dir "$dir/pkg" "$WORK/target-$side/wasm32-unknown-unknown/release/hooklake_edge_bench_wasm.wasm"
-  cp bench/edge/workerd/worker.mjs bench/edge/workerd/reference.mjs "$dir/"
-  printf 'name = "edge-bench-%s"\nmain = "worker.mjs"\ncompatibility_date = "%s"\n' "$side" "$COMPAT_DATE" >"$dir/wrangler.toml"
-  local port
-  port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-  WRANGLER_SEND_METRICS=false CI=true setsid npx wrangler dev --config "$dir/wrangler.toml" \
-    --ip 127.0.0.1 --port "$port" --persist-to "$dir/state" >"$dir/wrangler.log" 2>&1 </dev/null &
-  PIDS+=($!)
-  for _ in $(seq 150); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-    sleep 0.2
-  done
-  URL="http://127.0.0.1:$port/"
+  start_bench_worker "$WORK/target-$side/wasm32-unknown-unknown/release/hooklake_edge_bench_wasm.wasm" \
+    "$WORK/$side" "edge-bench-$side"
+  PIDS+=("$BENCH_PID")
 }
-serve "$WORK/base" base; BASE_URL="$URL"
-serve "$ROOT" new; NEW_URL="$URL"
+serve "$WORK/base" base; BASE_URL="$BENCH_URL"
+serve "$ROOT" new; NEW_URL="$BENCH_URL"
 node bench/edge/workerd/client.mjs "$NEW_URL" cli/samples/merged.json --ab "$BASE_URL"

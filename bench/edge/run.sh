@@ -35,20 +35,8 @@ node bench/edge/v8.mjs "$OUT/pkg" cli/samples/merged.json
 # Worker's figure is the one measured in workerd (wrangler dev), which is
 # what HOOKLAKE_EDGE_JSON receives.
 echo "== CPU per delivery in workerd (wrangler dev)"
-mkdir -p "$OUT/workerd"
-wasm-bindgen --target web --out-dir "$OUT/workerd/pkg" "$BENCH_WASM"
-cp bench/edge/workerd/worker.mjs bench/edge/workerd/reference.mjs "$OUT/workerd/"
-COMPAT_DATE="$(awk -F'"' '/^compatibility_date/ {print $2}' wrangler.toml)"
-printf 'name = "hooklake-edge-bench"\nmain = "worker.mjs"\ncompatibility_date = "%s"\n' "$COMPAT_DATE" >"$OUT/workerd/wrangler.toml"
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-WRANGLER_SEND_METRICS=false CI=true setsid npx wrangler dev --config "$OUT/workerd/wrangler.toml" \
-  --ip 127.0.0.1 --port "$PORT" --persist-to "$OUT/workerd/state" >"$OUT/wrangler.log" 2>&1 </dev/null &
-WRANGLER=$!
-trap 'kill -- -$WRANGLER 2>/dev/null || true; rm -rf "$OUT"' EXIT
-for _ in $(seq 150); do
-  curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-  kill -0 "$WRANGLER" 2>/dev/null || { cat "$OUT/wrangler.log"; exit 1; }
-  sleep 0.2
-done
-node bench/edge/workerd/client.mjs "http://127.0.0.1:$PORT/" cli/samples/merged.json \
+source bench/edge/workerd/serve.sh
+trap '[[ -n "${BENCH_PID:-}" ]] && kill -- "-$BENCH_PID" 2>/dev/null; rm -rf "$OUT"' EXIT
+start_bench_worker "$BENCH_WASM" "$OUT/workerd" hooklake-edge-bench
+node bench/edge/workerd/client.mjs "$BENCH_URL" cli/samples/merged.json \
   ${HOOKLAKE_EDGE_JSON:+--json "$HOOKLAKE_EDGE_JSON"}

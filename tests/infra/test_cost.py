@@ -14,7 +14,6 @@ import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "bench/cost"))
-sys.path.insert(0, str(ROOT / "bench/lambda"))
 
 import measure  # noqa: E402
 import model  # noqa: E402

@@ -29,17 +29,20 @@ async function request(impl, n, body, expect, target = url) {
   return performance.now() - start;
 }
 
+// µs per delivery: a request of N deliveries less one of none.
+async function perDelivery(impl, body, expect, target = url) {
+  const empty = await request(impl, 0, body, expect, target);
+  const full = await request(impl, N, body, expect, target);
+  return ((full - empty) / N) * 1000;
+}
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function measure(body, expect) {
   const impls = ["worker", "wasm", "js", "verify"];
   for (const impl of impls) await request(impl, 300, body, expect); // warm up, tier up
   const runs = Object.fromEntries(impls.map((i) => [i, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const impl of impls) {
-      const empty = await request(impl, 0, body, expect);
-      const full = await request(impl, N, body, expect);
-      runs[impl].push(((full - empty) / N) * 1000);
-    }
+    for (const impl of impls) runs[impl].push(await perDelivery(impl, body, expect));
   }
   return Object.fromEntries(impls.map((i) => [i, median(runs[i])]));
 }
@@ -49,11 +52,7 @@ if (baseUrl) {
   for (const target of [baseUrl, url]) await request("worker", 300, merged, 202, target);
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? [["base", baseUrl], ["new", url]] : [["new", url], ["base", baseUrl]];
-    for (const [side, target] of order) {
-      const empty = await request("worker", 0, merged, 202, target);
-      const full = await request("worker", N, merged, 202, target);
-      runs[side].push(((full - empty) / N) * 1000);
-    }
+    for (const [side, target] of order) runs[side].push(await perDelivery("worker", merged, 202, target));
   }
   const fmt = (xs) => xs.map((x) => x.toFixed(1)).join(", ");
   console.log(`in workerd, the Worker's core per ${merged.length}-byte merged delivery (µs): base [${fmt(runs.base)}], new [${fmt(runs.new)}]`);
